@@ -1,0 +1,71 @@
+"""French wording of pydantic validation errors, shared by the API and the catalogue checks."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+_MESSAGES: dict[str, str] = {
+    "missing": "champ obligatoire absent",
+    "extra_forbidden": "champ inconnu",
+    "string_type": "une chaîne de caractères est attendue",
+    "string_too_short": "trop court (au moins {min_length} caractère(s))",
+    "string_too_long": "trop long (au plus {max_length} caractères)",
+    "string_pattern_mismatch": "format invalide (motif attendu : {pattern})",
+    "int_type": "un nombre entier est attendu",
+    "int_parsing": "un nombre entier est attendu",
+    "int_from_float": "un nombre entier est attendu, pas un nombre décimal",
+    "float_type": "un nombre est attendu",
+    "float_parsing": "un nombre est attendu",
+    "bool_type": "une valeur booléenne (true ou false) est attendue",
+    "bool_parsing": "une valeur booléenne (true ou false) est attendue",
+    "greater_than": "doit être strictement supérieur à {gt}",
+    "greater_than_equal": "doit être supérieur ou égal à {ge}",
+    "less_than": "doit être strictement inférieur à {lt}",
+    "less_than_equal": "doit être inférieur ou égal à {le}",
+    "date_type": "une date au format AAAA-MM-JJ est attendue",
+    "date_parsing": "date invalide : format AAAA-MM-JJ attendu",
+    "date_from_datetime_parsing": "date invalide : format AAAA-MM-JJ attendu",
+    "date_from_datetime_inexact": "une date sans heure est attendue (AAAA-MM-JJ)",
+    "literal_error": "valeur non autorisée (valeurs possibles : {expected})",
+    "enum": "valeur non autorisée (valeurs possibles : {expected})",
+    "list_type": "une liste est attendue",
+    "dict_type": "un objet est attendu",
+    "model_type": "un objet est attendu",
+    "model_attributes_type": "un objet est attendu",
+    "too_short": "liste trop courte (au moins {min_length} élément(s))",
+    "too_long": "liste trop longue (au plus {max_length} éléments)",
+    "url_parsing": "adresse web invalide",
+    "url_scheme": "adresse web invalide (http ou https attendu)",
+    "json_invalid": "JSON invalide",
+    "value_error": "{error}",
+    "assertion_error": "{error}",
+    "union_tag_invalid": "type inconnu (types possibles : {expected_tags})",
+    "union_tag_not_found": "le champ « {discriminator} » est obligatoire",
+}
+
+
+def french_message(error: Mapping[str, Any]) -> str:
+    """The French message of one pydantic error (falls back to pydantic's own text)."""
+    template = _MESSAGES.get(str(error.get("type")))
+    if template is None:
+        return str(error.get("msg", "valeur invalide"))
+    context = dict(error.get("ctx") or {})
+    if "error" in context:
+        # Our own validators raise ValueError with a French message.
+        context["error"] = str(context["error"])
+    try:
+        return template.format(**context)
+    except (KeyError, IndexError):
+        return str(error.get("msg", "valeur invalide"))
+
+
+def field_path(location: Sequence[int | str]) -> str:
+    """`("body", "company", "headcount")` -> `company.headcount`; list indexes as `[0]`."""
+    parts: list[str] = []
+    for item in location:
+        if isinstance(item, int):
+            parts.append(f"[{item}]")
+        else:
+            parts.append(("." if parts else "") + item)
+    return "".join(parts)
