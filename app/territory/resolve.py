@@ -98,6 +98,11 @@ class TerritoryResolver:
             self._alias_by_code[alias.code].append(alias)
             by_key[name_key(alias.name)].append(_NameEntry(alias.commune_code, alias.name, alias.kind))
         self._by_key = dict(by_key)
+        # Postal codes are the most frequent lookup from forms: their hits are built once.
+        self._postal_hits = {
+            pc: tuple(Hit(geography.communes[c], "postal_code", pc) for c in codes)
+            for pc, codes in geography.postal_index.items()
+        }
 
         # Fuzzy search scans only buckets that a near-miss must share with the query:
         # the first letter, or (for a typo on the first letter) letters 2-3. Names of a
@@ -185,9 +190,10 @@ class TerritoryResolver:
                         Hit(communes[c], "former_insee_code", code, via="former-commune")
                         for c in self.geography.former_codes.get(code, ())
                     )
-        if kind in ("any", "postal_code"):
-            hits.extend(Hit(communes[c], "postal_code", code) for c in self.geography.postal_index.get(code, ()))
-        return _conclude(query, _unique(hits))
+        postal_hits = self._postal_hits.get(code, ()) if kind in ("any", "postal_code") else ()
+        if not hits:
+            return _conclude(query, list(postal_hits))
+        return _conclude(query, _unique([*hits, *postal_hits]))
 
     def _resolve_name(self, query: ParsedQuery) -> Resolution:
         key = name_key(query.name or "")
