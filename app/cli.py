@@ -8,10 +8,13 @@ from typing import Annotated
 from zoneinfo import ZoneInfo
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn
 
 from app.catalogue.yaml_source import CatalogueError
+from app.error_messages import french_message
 from app.settings import get_settings
 from app.territory.geography import load_geography
 from app.territory.perimeters import load_perimeter_set
@@ -100,12 +103,12 @@ def territories_import(
         task = progress.add_task(file.name, total=None)
         result = parse_perimeter_file(file, geography, lambda n: progress.update(task, completed=n))
     for warning in result.warnings[:50]:
-        err.print(f"[yellow]avertissement[/yellow] {file}:{warning}")
+        err.print(f"[yellow]avertissement[/yellow] {escape(f'{file}:{warning}')}")
     if len(result.warnings) > 50:
         err.print(f"[yellow]… et {len(result.warnings) - 50} autre(s) avertissement(s)[/yellow]")
     if not result.ok:
         for error in result.errors:
-            err.print(f"[red]erreur[/red] {file}:{error}")
+            err.print(f"[red]erreur[/red] {escape(f'{file}:{error}')}")
         err.print(f"[red]Import refusé : {len(result.errors)} erreur(s) ; rien n'a été écrit.[/red]")
         raise typer.Exit(1)
     out.print(
@@ -126,8 +129,14 @@ def territories_import(
             today=_today(),
         )
     except CatalogueError as exc:
-        err.print(f"[red]Import refusé, le résultat serait invalide ; rien n'a été remplacé :[/red]\n{exc}")
+        err.print(
+            f"[red]Import refusé, le résultat serait invalide ; rien n'a été remplacé :[/red]\n{escape(str(exc))}"
+        )
         raise typer.Exit(1) from exc
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))} : {french_message(e)}" for e in exc.errors())
+        err.print(f"[red]Import refusé ; rien n'a été écrit :[/red] {escape(problems)}")
+        raise typer.Exit(2) from exc
     kind = "liste complète" if complete else "liste partielle"
     out.print(f"{len(written)} TI écrits dans {settings.territories_dir} ({kind}).")
 

@@ -26,7 +26,7 @@ from typing import Literal
 
 import yaml
 
-from app.catalogue.yaml_source import CatalogueError, load_model
+from app.catalogue.yaml_source import load_model
 from app.territory.geography import Geography
 from app.territory.perimeters import (
     PERIMETER_SET_FILE,
@@ -83,12 +83,23 @@ class ImportRefused(Exception):
         super().__init__(f"{result.file} : {len(result.errors)} erreur(s)")
 
 
+class UnreadableEncoding(ValueError):
+    pass
+
+
 def _read_text(path: Path) -> tuple[str, str | None]:
     raw = path.read_bytes()
     try:
         return raw.decode("utf-8-sig"), None
     except UnicodeDecodeError:
+        pass
+    try:
         return raw.decode("cp1252"), "le fichier n'est pas en UTF-8 : lu comme Windows-1252"
+    except UnicodeDecodeError as exc:
+        raise UnreadableEncoding(
+            f"encodage illisible (ni UTF-8 ni Windows-1252, octet {raw[exc.start]:#04x} à la position {exc.start}) : "
+            "est-ce bien un fichier CSV ?"
+        ) from exc
 
 
 def _normalise_header(name: str) -> str:
@@ -121,6 +132,9 @@ def parse_perimeter_file(
     except OSError as exc:
         result.errors.append(ImportIssue(0, f"fichier illisible : {exc.strerror}"))
         return result
+    except UnreadableEncoding as exc:
+        result.errors.append(ImportIssue(0, str(exc)))
+        return result
     if encoding_warning:
         result.warnings.append(ImportIssue(0, encoding_warning))
     header, rows, _ = _rows(text)
@@ -149,6 +163,9 @@ def parse_perimeter_file(
         ti_id = ti_id.lower()
         if not ti_name:
             result.errors.append(ImportIssue(line, f"lib_ti vide pour {ti_id}"))
+            continue
+        if len(ti_name) < 2:
+            result.errors.append(ImportIssue(line, f"lib_ti trop court pour {ti_id} : « {ti_name} »"))
             continue
         if code.isdigit() and len(code) == 4:
             result.warnings.append(ImportIssue(line, f"code INSEE {code} sans zéro initial : lu comme 0{code}"))
@@ -230,82 +247,70 @@ def write_perimeters(
     """
     if not result.ok:
         raise ImportRefused(result)
-    current = territories_dir / TI_DIR
-    staging = territories_dir / f".{TI_DIR}.staging-{os.getpid()}"
-    shutil.rmtree(staging, ignore_errors=True)
-    if complete or not current.exists():
-        staging.mkdir(parents=True)
-    else:
-        shutil.copytree(current, staging)
-
+    # Built before anything touches the disk: a bad URL is refused with nothing written.
     source = SourceRef(
         url=source_url,
         title=f"Fichier officiel des Territoires d'industrie (phase {result.phase}) : {result.file.name}",
         supports="Périmètre communal de chaque Territoire d'industrie du fichier.",
         read_on=today,
     )
-    written = []
-    for ti in sorted(result.territories.values(), key=lambda t: t.id):
-        existing = current / f"{ti.id}.yaml"
-        # Who animates a TI is not in the official file: keep what the catalogue already says.
-        animation = (
-            load_model(existing, IndustryTerritoryFile).animation
-            if existing.exists()
-            else Animation(
-                chef_de_projet=None,
-                note="Animation non donnée par le fichier officiel : chef de projet ou interlocuteur à renseigner.",
-            )
-        )
-        epcis, communes = _normalised_perimeter(ti.communes, geography)
-        model = IndustryTerritoryFile(
-            id=ti.id,
-            name=ti.name,
-            phase=result.phase,
-            perimeter=Perimeter(epcis=epcis, communes=communes, as_of=published_on, verification="official"),
-            animation=animation,
-            sources=[source],
-            verified_on=today,
-        )
-        (staging / f"{ti.id}.yaml").write_text(_dump(model), encoding="utf-8")
-        written.append(ti.id)
-
+    current = territories_dir / TI_DIR
     set_file = territories_dir / PERIMETER_SET_FILE
-    old_set = load_model(set_file, PerimeterSetFile) if set_file.exists() else None
-    count = len(list(staging.glob("*.yaml")))
-    new_set = PerimeterSetFile(
-        coverage="complete" if complete else "partial",
-        description=(
-            f"Liste officielle complète importée de {result.file.name} ({count} TI)."
-            if complete
-            else f"Liste partielle ({count} TI), dont {len(written)} importé(s) de {result.file.name}."
-        ),
-        sources=[source] + ([s for s in old_set.sources if s.url != source_url] if old_set and not complete else []),
-        updated_on=today,
-    )
-    staged_set = staging / PERIMETER_SET_FILE
-    staged_set.write_text(_dump(new_set), encoding="utf-8")
-
-    # Check the staged set as the service will load it: same layout, in a sibling directory.
-    check_root = territories_dir / f".check-{os.getpid()}"
-    shutil.rmtree(check_root, ignore_errors=True)
-    check_root.mkdir()
+    staged_root = territories_dir / f".import-{os.getpid()}"
+    staged_ti = staged_root / TI_DIR
+    shutil.rmtree(staged_root, ignore_errors=True)
     try:
-        shutil.copy(staged_set, check_root / PERIMETER_SET_FILE)
-        shutil.copytree(staging, check_root / TI_DIR, ignore=shutil.ignore_patterns(PERIMETER_SET_FILE))
-        load_perimeter_set(check_root, geography)
-    except CatalogueError:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    finally:
-        shutil.rmtree(check_root, ignore_errors=True)
+        if complete or not current.exists():
+            staged_ti.mkdir(parents=True)
+        else:
+            shutil.copytree(current, staged_ti)
+        written = []
+        for ti in sorted(result.territories.values(), key=lambda t: t.id):
+            existing = current / f"{ti.id}.yaml"
+            # Who animates a TI is not in the official file: keep what the catalogue already says.
+            animation = (
+                load_model(existing, IndustryTerritoryFile).animation
+                if existing.exists()
+                else Animation(
+                    chef_de_projet=None,
+                    note="Animation non donnée par le fichier officiel : chef de projet ou interlocuteur à renseigner.",
+                )
+            )
+            epcis, communes = _normalised_perimeter(ti.communes, geography)
+            model = IndustryTerritoryFile(
+                id=ti.id,
+                name=ti.name,
+                phase=result.phase,
+                perimeter=Perimeter(epcis=epcis, communes=communes, as_of=published_on, verification="official"),
+                animation=animation,
+                sources=[source],
+                verified_on=today,
+            )
+            (staged_ti / f"{ti.id}.yaml").write_text(_dump(model), encoding="utf-8")
+            written.append(ti.id)
 
-    staged_set.unlink()
-    retired = territories_dir / f".{TI_DIR}.retired-{os.getpid()}"
-    if current.exists():
-        current.rename(retired)
-    staging.rename(current)
-    tmp_set = set_file.with_suffix(".tmp")
-    tmp_set.write_text(_dump(new_set), encoding="utf-8")
-    tmp_set.replace(set_file)
-    shutil.rmtree(retired, ignore_errors=True)
+        old_set = load_model(set_file, PerimeterSetFile) if set_file.exists() and not complete else None
+        count = len(list(staged_ti.glob("*.yaml")))
+        new_set = PerimeterSetFile(
+            coverage="complete" if complete else "partial",
+            description=(
+                f"Liste officielle complète importée de {result.file.name} ({count} TI)."
+                if complete
+                else f"Liste partielle ({count} TI), dont {len(written)} importé(s) de {result.file.name}."
+            ),
+            sources=[source] + ([s for s in old_set.sources if s.url != source_url] if old_set else []),
+            updated_on=today,
+        )
+        (staged_root / PERIMETER_SET_FILE).write_text(_dump(new_set), encoding="utf-8")
+        # Check the staged set exactly as the service will load it.
+        load_perimeter_set(staged_root, geography)
+
+        retired = territories_dir / f".{TI_DIR}.retired-{os.getpid()}"
+        if current.exists():
+            current.rename(retired)
+        staged_ti.rename(current)
+        (staged_root / PERIMETER_SET_FILE).replace(set_file)
+        shutil.rmtree(retired, ignore_errors=True)
+    finally:
+        shutil.rmtree(staged_root, ignore_errors=True)
     return written
