@@ -1,0 +1,224 @@
+"""Load and check the whole catalogue: schemes, needs, named territory lists.
+
+Every problem of every file is collected and reported as `file:line:col: message`; the
+service refuses to start on any of them (`guichet catalogue check` prints the same report).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.catalogue.needs import NeedsFile, NeedTaxonomy
+from app.catalogue.scheme import ID_PATTERN, SchemeFile
+from app.catalogue.yaml_source import (
+    CatalogueError,
+    CatalogueProblem,
+    LocatedDocument,
+    load_located,
+    validate_document,
+)
+from app.rules.conditions import (
+    Condition,
+    ConditionSpecError,
+    InIndustryTerritory,
+    InTerritoryList,
+    build_condition,
+)
+from app.rules.verdict import SchemeRules, Validity
+from app.territory.geography import Geography
+from app.territory.perimeters import Coverage, PerimeterSet, SourceRef
+
+SCHEMES_DIR = "schemes"
+NEEDS_FILE = "needs.yaml"
+LISTS_DIR = "territory-lists"
+
+
+class TerritoryListFile(BaseModel):
+    """A named list of territories a scheme refers to (e.g. the Rebond Industriel laureates)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(pattern=ID_PATTERN)
+    name: str = Field(min_length=3)
+    coverage: Coverage
+    epcis: list[str] = Field(default_factory=list)
+    communes: list[str] = Field(default_factory=list)
+    note: str | None = None
+    sources: list[SourceRef] = Field(min_length=1)
+    verified_on: date
+
+
+@dataclass(frozen=True)
+class TerritoryList:
+    definition: TerritoryListFile
+    communes: frozenset[str]
+
+    def status(self, commune_code: str) -> str:
+        if commune_code in self.communes:
+            return "member"
+        return "not_member" if self.definition.coverage == "complete" else "unknown"
+
+
+@dataclass(frozen=True)
+class Scheme:
+    definition: SchemeFile
+    rules: SchemeRules
+
+    @property
+    def id(self) -> str:
+        return self.definition.id
+
+
+@dataclass(frozen=True)
+class LoadedCatalogue:
+    schemes: dict[str, Scheme]
+    needs: NeedTaxonomy
+    lists: dict[str, TerritoryList]
+    version: str
+
+
+def _walk_sources(spec: Any, path: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, ...], str]]:
+    """Every `source:` reference inside a condition spec, with its path."""
+    if isinstance(spec, Mapping):
+        source = spec.get("source")
+        if isinstance(source, str):
+            yield (*path, "source"), source
+        for key in ("conditions",):
+            items = spec.get(key)
+            if isinstance(items, list):
+                for i, item in enumerate(items):
+                    yield from _walk_sources(item, (*path, key, i))
+        inner = spec.get("condition")
+        if inner is not None:
+            yield from _walk_sources(inner, (*path, "condition"))
+
+
+def _validity(spec: SchemeFile) -> Validity:
+    v = spec.validity
+    return Validity(v.opens_on, v.closes_on, v.open_ended, v.last_known_open_on, v.closed_as_of, v.source)
+
+
+def _check_scheme(
+    document: LocatedDocument,
+    scheme: SchemeFile,
+    needs: NeedTaxonomy | None,
+    perimeters: PerimeterSet,
+    lists: Mapping[str, TerritoryList],
+) -> tuple[list[CatalogueProblem], tuple[Condition, ...]]:
+    problems: list[CatalogueProblem] = []
+    if scheme.id != document.file.stem:
+        problems.append(document.problem(["id"], f"id « {scheme.id} » différent du nom du fichier « {document.file.stem} »"))
+    source_ids = {s.id for s in scheme.sources}
+
+    def check_source(path: Sequence[Any], ref: str | None) -> None:
+        if ref is not None and ref not in source_ids:
+            problems.append(document.problem(list(path), f"source « {ref} » absente de « sources »"))
+
+    for i, benefit in enumerate(scheme.benefits):
+        check_source(["benefits", i, "source"], benefit.source)
+    check_source(["validity", "source"], scheme.validity.source)
+    for i, conflict in enumerate(scheme.conflicts):
+        for j, value in enumerate(conflict.values):
+            for k, ref in enumerate(value.sources):
+                check_source(["conflicts", i, "values", j, "sources", k], ref)
+    if needs is not None:
+        for i, code in enumerate(scheme.needs):
+            if code not in needs.needs:
+                problems.append(document.problem(["needs", i], f"besoin « {code} » absent de needs.yaml"))
+
+    conditions: list[Condition] = []
+    for i, spec in enumerate(scheme.conditions):
+        try:
+            condition = build_condition(spec)
+        except ConditionSpecError as exc:
+            problems.append(document.problem(["conditions", i, *exc.path], f"conditions[{i}] : {exc.message}"))
+            continue
+        for path, ref in _walk_sources(spec, ("conditions", i)):
+            check_source(path, ref)
+        for leaf in condition.leaves():
+            if isinstance(leaf, InIndustryTerritory):
+                for ti in leaf.ids:
+                    if ti not in perimeters.territories:
+                        problems.append(
+                            document.problem(["conditions", i], f"Territoire d'industrie « {ti} » absent des périmètres chargés")
+                        )
+            if isinstance(leaf, InTerritoryList) and leaf.list_id not in lists:
+                problems.append(
+                    document.problem(["conditions", i], f"liste de territoires « {leaf.list_id} » absente de {LISTS_DIR}/")
+                )
+        conditions.append(condition)
+    return problems, tuple(conditions)
+
+
+def load_catalogue(directory: Path, geography: Geography, perimeters: PerimeterSet) -> LoadedCatalogue:
+    problems: list[CatalogueProblem] = []
+    digest = hashlib.sha256()
+
+    def read(file: Path) -> LocatedDocument | None:
+        try:
+            digest.update(file.relative_to(directory).as_posix().encode() + b"\0" + file.read_bytes())
+            return load_located(file)
+        except CatalogueError as exc:
+            problems.extend(exc.problems)
+        except OSError:
+            problems.append(CatalogueProblem(file, 1, 1, "fichier absent ou illisible"))
+        return None
+
+    needs: NeedTaxonomy | None = None
+    needs_doc = read(directory / NEEDS_FILE)
+    if needs_doc is not None:
+        try:
+            needs = NeedTaxonomy(validate_document(needs_doc, NeedsFile).needs)
+        except CatalogueError as exc:
+            problems.extend(exc.problems)
+
+    lists: dict[str, TerritoryList] = {}
+    for file in sorted((directory / LISTS_DIR).glob("*.yaml")):
+        document = read(file)
+        if document is None:
+            continue
+        try:
+            definition = validate_document(document, TerritoryListFile)
+        except CatalogueError as exc:
+            problems.extend(exc.problems)
+            continue
+        codes: set[str] = set()
+        for i, siren in enumerate(definition.epcis):
+            if siren not in geography.epci_members:
+                problems.append(document.problem(["epcis", i], f"EPCI {siren} inconnu de la géographie de référence"))
+            codes.update(geography.epci_members.get(siren, ()))
+        for i, code in enumerate(definition.communes):
+            if code not in geography.communes:
+                problems.append(document.problem(["communes", i], f"commune {code} inconnue de la géographie de référence"))
+            codes.add(code)
+        lists[definition.id] = TerritoryList(definition, frozenset(codes))
+
+    schemes: dict[str, Scheme] = {}
+    files = sorted((directory / SCHEMES_DIR).glob("*.yaml"))
+    if not files:
+        problems.append(CatalogueProblem(directory / SCHEMES_DIR, 1, 1, "aucun dispositif (*.yaml) dans ce dossier"))
+    for file in files:
+        document = read(file)
+        if document is None:
+            continue
+        try:
+            definition = validate_document(document, SchemeFile)
+        except CatalogueError as exc:
+            problems.extend(exc.problems)
+            continue
+        scheme_problems, conditions = _check_scheme(document, definition, needs, perimeters, lists)
+        problems.extend(scheme_problems)
+        if not scheme_problems:
+            rules = SchemeRules(definition.id, conditions, _validity(definition))
+            schemes[definition.id] = Scheme(definition, rules)
+
+    if problems or needs is None:
+        raise CatalogueError(problems)
+    return LoadedCatalogue(schemes=schemes, needs=needs, lists=lists, version=digest.hexdigest()[:12])

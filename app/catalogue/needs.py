@@ -1,0 +1,72 @@
+"""The need taxonomy (catalogue/needs.yaml) and the mapping of free text to need codes."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from pydantic import BaseModel, ConfigDict, Field
+from rapidfuzz import fuzz, process
+
+from app.territory.names import fold
+
+NEED_MATCH_CUTOFF = 86.0
+_SPLIT = re.compile(r"[,;/\n]| et | ou | puis ")
+
+
+class Need(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    code: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    label: str = Field(min_length=3)
+    description: str = Field(min_length=3)
+    synonyms: list[str] = Field(min_length=1)
+
+
+class NeedsFile(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    needs: list[Need] = Field(min_length=1)
+
+
+@dataclass(frozen=True)
+class NeedMatch:
+    code: str
+    score: float
+    matched: str  # the synonym that matched
+    text: str  # the part of the applicant's text it matched
+
+
+class NeedTaxonomy:
+    def __init__(self, needs: list[Need]) -> None:
+        self.needs = {need.code: need for need in needs}
+        phrases: list[str] = []
+        owners: list[str] = []
+        for need in needs:
+            for phrase in (need.label, *need.synonyms):
+                phrases.append(fold(phrase))
+                owners.append(need.code)
+        self._phrases = phrases
+        self._owners = owners
+
+    def match_text(self, text: str) -> list[NeedMatch]:
+        """Need codes for a free-text description, best first, each with its score and evidence.
+
+        The text is cut at commas and conjunctions ("recruter un soudeur et agrandir l'usine"
+        holds two needs); each part is compared with every label and synonym, word order and
+        extra words ignored (token set ratio).
+        """
+        best: dict[str, NeedMatch] = {}
+        for part in _SPLIT.split(fold(text)):
+            part = part.strip()
+            if len(part) < 3:
+                continue
+            for phrase, score, index in process.extract(
+                part, self._phrases, scorer=fuzz.token_set_ratio, score_cutoff=NEED_MATCH_CUTOFF, limit=10
+            ):
+                code = self._owners[index]
+                if len(phrase) < 4:
+                    continue
+                if code not in best or score > best[code].score:
+                    best[code] = NeedMatch(code, round(score, 1), phrase, part)
+        return sorted(best.values(), key=lambda m: (-m.score, m.code))

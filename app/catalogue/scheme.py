@@ -1,0 +1,122 @@
+"""The schema of a catalogue scheme (one YAML file per scheme, file name = id)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+ID_PATTERN = r"^[a-z0-9][a-z0-9-]{1,62}$"
+
+Applicant = Literal[
+    "entreprise",
+    "epci",
+    "collectivite",
+    "organisme_de_formation",
+    "association",
+    "groupement_d_employeurs",
+    "ecole_de_production",
+    "jeune",
+]
+BenefitKind = Literal[
+    "grant", "repayable_advance", "loan", "engineering", "land", "label", "tax_relief", "guarantee", "other"
+]
+ApplyChannel = Literal["en_ligne", "operateur", "appel_a_projets", "impots", "contact_local", "aucun"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Source(_Strict):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    url: str = Field(pattern=r"^https?://\S+$")
+    title: str = Field(min_length=3)
+    supports: str = Field(min_length=3, description="Ce que la source établit pour ce dispositif.")
+    read_on: date
+    published_on: date | None = None
+
+
+class Organisation(_Strict):
+    name: str = Field(min_length=2)
+    role: str | None = None
+
+
+class Benefit(_Strict):
+    beneficiary: str = Field(min_length=3, description="Qui reçoit : l'entreprise, la personne recrutée, l'EPCI…")
+    kind: BenefitKind
+    description: str = Field(min_length=3)
+    amount_eur: float | None = Field(default=None, ge=0)
+    min_eur: float | None = Field(default=None, ge=0)
+    max_eur: float | None = Field(default=None, ge=0)
+    rate: float | None = Field(default=None, gt=0, le=1, description="Taux d'aide (0,5 = 50 %).")
+    ceiling_eur: float | None = Field(default=None, ge=0)
+    per: str | None = Field(default=None, description="Unité : par recrutement, par an, par projet…")
+    source: str
+    to_confirm: bool = Field(default=False, description="Montant à confirmer auprès de l'opérateur.")
+
+
+class Apply(_Strict):
+    channel: ApplyChannel
+    how: str = Field(min_length=3)
+    url: str | None = Field(default=None, pattern=r"^https?://\S+$")
+
+
+class ValiditySpec(_Strict):
+    opens_on: date | None
+    closes_on: date | None
+    open_ended: bool = False
+    last_known_open_on: date | None = None
+    closed_as_of: date | None = None
+    source: str | None = None
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _coherent(self) -> ValiditySpec:
+        if self.opens_on and self.closes_on and self.closes_on < self.opens_on:
+            raise ValueError("closes_on précède opens_on")
+        if self.closes_on and self.open_ended:
+            raise ValueError("open_ended et closes_on s'excluent")
+        return self
+
+
+class ConflictValue(_Strict):
+    value: str
+    sources: list[str] = Field(min_length=1)
+
+
+class Conflict(_Strict):
+    topic: str = Field(min_length=3)
+    values: list[ConflictValue] = Field(min_length=2)
+    handling: str = Field(min_length=3, description="Ce que le guichet en fait, en clair.")
+
+
+class SchemeFile(_Strict):
+    id: str = Field(pattern=ID_PATTERN)
+    name: str = Field(min_length=3)
+    short_name: str | None = None
+    summary: str = Field(min_length=10)
+    operators: list[Organisation] = Field(min_length=1)
+    funders: list[Organisation] = Field(default_factory=list)
+    applicants: list[Applicant] = Field(min_length=1)
+    needs: list[str] = Field(default_factory=list)
+    benefits: list[Benefit] = Field(default_factory=list)
+    conditions: list[dict[str, Any]] = Field(default_factory=list)
+    apply: Apply
+    validity: ValiditySpec
+    sources: list[Source] = Field(min_length=1)
+    verified_on: date
+    conflicts: list[Conflict] = Field(default_factory=list)
+    to_confirm: list[str] = Field(default_factory=list, description="Ce qu'aucune source lue ne dit.")
+    notes: list[str] = Field(default_factory=list)
+
+    @field_validator("sources")
+    @classmethod
+    def _unique_source_ids(cls, sources: list[Source]) -> list[Source]:
+        seen: set[str] = set()
+        for source in sources:
+            if source.id in seen:
+                raise ValueError(f"identifiant de source « {source.id} » en double")
+            seen.add(source.id)
+        return sources
