@@ -14,6 +14,8 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn
 
 from app.catalogue.yaml_source import CatalogueError
+from app.company.naf import NAF_FILE_NAME
+from app.company.naf_refresh import refresh_naf
 from app.error_messages import french_message
 from app.settings import get_settings
 from app.territory.geography import load_geography
@@ -60,10 +62,12 @@ def serve(
 
 @data_cli.command("refresh")
 def data_refresh() -> None:
-    """Reconstruire data/geography.json depuis les paquets npm officiels (réseau npm requis)."""
+    """Reconstruire data/geography.json et data/naf.json depuis les paquets npm (réseau npm requis)."""
     settings = get_settings()
     summary = refresh_geography(settings.geography_file)
     out.print(f"{settings.geography_file} : {summary}")
+    naf_file = settings.data_dir / NAF_FILE_NAME
+    out.print(f"{naf_file} : {refresh_naf(naf_file)}")
 
 
 @territories_cli.command("import")

@@ -1,0 +1,146 @@
+"""The NAF rév. 2 nomenclature (activity codes, "code APE"), loaded once from `data/naf.json`.
+
+A company's activity is given as a sous-classe, the fifth and finest level ("25.62A"); each one
+belongs to a classe ("25.62"), a groupe ("25.6"), a division ("25") and a section ("C").
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rapidfuzz import fuzz
+
+#: the file's name in the data directory (`GUICHET_DATA_DIR`)
+NAF_FILE_NAME = "naf.json"
+
+# "25.62A" once spaces are removed; the dot is optional because SIRENE exports and users
+# often drop it ("2562A").
+_SUBCLASS = re.compile(r"^(\d{2})\.?(\d{2})([A-Z])$")
+# Closest codes: each leading character shared with the query is worth this many points on
+# top of rapidfuzz's 0-100 ratio, so that "25.62Z" ranks 25.62A and 25.62B (same classe) before
+# codes that merely share as many characters elsewhere.
+_PREFIX_WEIGHT = 5
+# Below this, a "suggestion" only shares a digit or two with the query ("abc" has nothing).
+_MIN_RESEMBLANCE = 60.0
+
+
+class NafDataError(Exception):
+    """The committed NAF file is missing or not in the expected format."""
+
+
+class InvalidNafCode(ValueError):
+    """The text cannot be a NAF rév. 2 sous-classe code, whatever the nomenclature holds."""
+
+    def __init__(self, code: str) -> None:
+        self.code = code
+        super().__init__(
+            f"« {code} » n'est pas un code NAF rév. 2 : il faut quatre chiffres et une lettre, "
+            "par exemple 25.62A ou 2562A."
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class NafCode:
+    """A sous-classe and the four levels above it, each with its French label."""
+
+    code: str
+    label: str
+    section: str
+    section_label: str
+    division: str
+    division_label: str
+    group: str
+    group_label: str
+    class_: str
+    class_label: str
+
+
+@dataclass(frozen=True)
+class NafNomenclature:
+    codes: dict[str, NafCode]  # by sous-classe code, "25.62A"
+    sections: dict[str, str]  # letter -> label
+    sources: tuple[dict[str, str], ...]
+    version: str
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    @staticmethod
+    def normalise(code: str) -> str:
+        """Canonical spelling: "2562A", "25.62a", "25.62 A", " 25.62A " -> "25.62A"; else InvalidNafCode."""
+        match = _SUBCLASS.match("".join(code.split()).upper())
+        if match is None:
+            raise InvalidNafCode(code)
+        division, rest, letter = match.groups()
+        return f"{division}.{rest}{letter}"
+
+    def get(self, code: str) -> NafCode | None:
+        """The sous-classe, whatever the spelling; None if it does not exist or is not a code."""
+        try:
+            return self.codes.get(self.normalise(code))
+        except InvalidNafCode:
+            return None
+
+    def closest(self, code: str, limit: int = 5) -> list[NafCode]:
+        """Sous-classes resembling `code`, best first, for a "did you mean" answer."""
+        query = _compact(code)
+        if not query or limit <= 0:
+            return []
+        scored = [(_resemblance(query, _compact(naf.code)), naf) for naf in self.codes.values()]
+        ranked = sorted((item for item in scored if item[0] >= _MIN_RESEMBLANCE), key=lambda i: (-i[0], i[1].code))
+        return [naf for _score, naf in ranked[:limit]]
+
+
+def load_naf(path: Path) -> NafNomenclature:
+    try:
+        raw_bytes = path.read_bytes()
+    except OSError as exc:
+        raise NafDataError(f"{path}: fichier de la nomenclature NAF illisible ({exc.strerror})") from exc
+    raw: dict[str, Any] = json.loads(raw_bytes)
+    if raw.get("format") != 1:
+        raise NafDataError(f"{path}: format {raw.get('format')!r} inconnu (attendu : 1)")
+
+    sections: dict[str, str] = dict(raw["sections"])
+    divisions = {code: label for code, label, _section in raw["divisions"]}
+    groups: dict[str, str] = dict(raw["groups"])
+    classes: dict[str, str] = dict(raw["classes"])
+    codes = {
+        code: NafCode(
+            code=code,
+            label=label,
+            section=section,
+            section_label=sections[section],
+            division=division,
+            division_label=divisions[division],
+            group=group,
+            group_label=groups[group],
+            class_=klass,
+            class_label=classes[klass],
+        )
+        for code, label, section, division, group, klass in raw["subclasses"]
+    }
+    sources = tuple(raw["sources"])
+    # The file's own digest, not the tarball's: it changes whenever what we serve changes.
+    version = (
+        "+".join(f"{s['package']}@{s['version']}" for s in sources) + "#" + hashlib.sha256(raw_bytes).hexdigest()[:12]
+    )
+    return NafNomenclature(codes=codes, sections=sections, sources=sources, version=version)
+
+
+def _compact(code: str) -> str:
+    """Letters and digits only, upper case: "25.62 a" -> "2562A"."""
+    return "".join(ch for ch in code.upper() if ch.isascii() and ch.isalnum())
+
+
+def _resemblance(query: str, candidate: str) -> float:
+    prefix = 0
+    for a, b in zip(query, candidate, strict=False):
+        if a != b:
+            break
+        prefix += 1
+    return fuzz.ratio(query, candidate) + _PREFIX_WEIGHT * prefix
