@@ -2,33 +2,54 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
 from app.body_limit import BodySizeLimit
+from app.catalogue.loader import load_catalogue
+from app.catalogue.yaml_source import CatalogueError
+from app.company.naf import NAF_FILE_NAME, load_naf
 from app.problems import install_problem_handlers
-from app.routers import health, territories
+from app.routers import health, matching, schemes, territories
+from app.services.matching import MatchContext
 from app.settings import Settings, get_settings
-from app.territory.store import TerritoryStore, load_territory_store
+from app.territory.store import load_territory_store
+
+logger = logging.getLogger("guichet")
 
 DESCRIPTION = """
 Guichet unique des **Territoires d'industrie** : où est l'entreprise, dans quel Territoire
-d'industrie, quelles aides publiques, et le suivi de sa demande.
+d'industrie, quelles aides publiques elle peut obtenir et pourquoi, critère par critère.
 
 Les erreurs suivent la RFC 9457 (`application/problem+json`), en français.
 """
 
 
-def create_app(settings: Settings | None = None, territory_store: TerritoryStore | None = None) -> FastAPI:
-    """Build the application. Data is loaded once, at start-up (or passed in by tests)."""
+def load_match_context(settings: Settings) -> MatchContext:
+    """Every data set the service reads, loaded and checked once. Raises CatalogueError."""
+    territories = load_territory_store(settings.geography_file, settings.territories_dir)
+    catalogue = load_catalogue(settings.catalogue_dir, territories.geography, territories.perimeters)
+    naf = load_naf(settings.data_dir / NAF_FILE_NAME)
+    return MatchContext.build(territories, catalogue, naf)
+
+
+def create_app(settings: Settings | None = None, context: MatchContext | None = None) -> FastAPI:
+    """Build the application. Data is loaded at start-up (or passed in by tests)."""
     settings = settings or get_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if not hasattr(app.state, "territories"):
-            app.state.territories = load_territory_store(settings.geography_file, settings.territories_dir)
+        if not hasattr(app.state, "match_context"):
+            try:
+                app.state.match_context = load_match_context(settings)
+            except CatalogueError as exc:
+                for problem in exc.problems:
+                    logger.error("%s", problem)
+                logger.error("Catalogue invalide (%d erreur(s)) : le service ne démarre pas.", len(exc.problems))
+                raise
         yield
 
     app = FastAPI(
@@ -37,13 +58,15 @@ def create_app(settings: Settings | None = None, territory_store: TerritoryStore
         description=DESCRIPTION,
         lifespan=lifespan,
     )
-    if territory_store is not None:
-        app.state.territories = territory_store
+    if context is not None:
+        app.state.match_context = context
     app.state.settings = settings
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     install_problem_handlers(app)
     app.include_router(health.router)
     app.include_router(territories.router)
+    app.include_router(matching.router)
+    app.include_router(schemes.router)
     return app
 
 

@@ -5,19 +5,24 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from app.main import create_app
+from app.main import create_app, load_match_context
+from app.services.matching import MatchContext
 from app.settings import get_settings
-from app.territory.store import TerritoryStore, load_territory_store
+from app.territory.store import TerritoryStore
 
 
 @pytest.fixture(scope="session")
-def territory_store() -> TerritoryStore:
-    """The real shipped geography and perimeters, loaded once for the whole run."""
-    settings = get_settings()
-    return load_territory_store(settings.geography_file, settings.territories_dir)
+def match_context() -> MatchContext:
+    """The real shipped data (geography, perimeters, catalogue, NAF), loaded once for the run."""
+    return load_match_context(get_settings())
 
 
 @pytest.fixture(scope="session")
-def client(territory_store: TerritoryStore) -> Iterator[TestClient]:
-    with TestClient(create_app(territory_store=territory_store)) as test_client:
+def territory_store(match_context: MatchContext) -> TerritoryStore:
+    return match_context.territories
+
+
+@pytest.fixture(scope="session")
+def client(match_context: MatchContext) -> Iterator[TestClient]:
+    with TestClient(create_app(context=match_context)) as test_client:
         yield test_client

@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.catalogue.index import SchemeIndex
 from app.catalogue.needs import NeedsFile, NeedTaxonomy
 from app.catalogue.scheme import ID_PATTERN, SchemeFile
 from app.catalogue.yaml_source import (
@@ -27,10 +28,12 @@ from app.catalogue.yaml_source import (
 from app.rules.conditions import (
     Condition,
     ConditionSpecError,
+    Declaration,
     InIndustryTerritory,
     InTerritoryList,
     build_condition,
 )
+from app.rules.questions import QuestionSpec
 from app.rules.verdict import SchemeRules, Validity
 from app.territory.geography import Geography
 from app.territory.perimeters import Coverage, PerimeterSet, SourceRef
@@ -70,6 +73,7 @@ class TerritoryList:
 class Scheme:
     definition: SchemeFile
     rules: SchemeRules
+    source_urls: dict[str, str]
 
     @property
     def id(self) -> str:
@@ -77,11 +81,32 @@ class Scheme:
 
 
 @dataclass(frozen=True)
-class LoadedCatalogue:
+class Catalogue:
     schemes: dict[str, Scheme]
     needs: NeedTaxonomy
     lists: dict[str, TerritoryList]
     version: str
+    #: the schemes in index order, and the index of their territory, sector and size conditions
+    ordered: tuple[Scheme, ...]
+    index: SchemeIndex
+    #: the yes/no questions of the catalogue's declarations, by fact id (answers.<id>)
+    declarations: dict[str, QuestionSpec]
+
+    @staticmethod
+    def build(
+        schemes: dict[str, Scheme], needs: NeedTaxonomy, lists: dict[str, TerritoryList], version: str
+    ) -> Catalogue:
+        ordered = tuple(schemes[i] for i in sorted(schemes))
+        declarations: dict[str, QuestionSpec] = {}
+        for scheme in ordered:
+            for condition in scheme.rules.conditions:
+                for leaf in condition.leaves():
+                    if isinstance(leaf, Declaration) and leaf.fact not in declarations:
+                        declarations[leaf.fact] = QuestionSpec(
+                            leaf.fact, leaf.question, "boolean", help=leaf.help, declarative=True
+                        )
+        index = SchemeIndex([s.rules.conditions for s in ordered])
+        return Catalogue(schemes, needs, lists, version, ordered, index, declarations)
 
 
 def _walk_sources(spec: Any, path: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, ...], str]]:
@@ -114,7 +139,9 @@ def _check_scheme(
 ) -> tuple[list[CatalogueProblem], tuple[Condition, ...]]:
     problems: list[CatalogueProblem] = []
     if scheme.id != document.file.stem:
-        problems.append(document.problem(["id"], f"id « {scheme.id} » différent du nom du fichier « {document.file.stem} »"))
+        problems.append(
+            document.problem(["id"], f"id « {scheme.id} » différent du nom du fichier « {document.file.stem} »")
+        )
     source_ids = {s.id for s in scheme.sources}
 
     def check_source(path: Sequence[Any], ref: str | None) -> None:
@@ -147,17 +174,21 @@ def _check_scheme(
                 for ti in leaf.ids:
                     if ti not in perimeters.territories:
                         problems.append(
-                            document.problem(["conditions", i], f"Territoire d'industrie « {ti} » absent des périmètres chargés")
+                            document.problem(
+                                ["conditions", i], f"Territoire d'industrie « {ti} » absent des périmètres chargés"
+                            )
                         )
             if isinstance(leaf, InTerritoryList) and leaf.list_id not in lists:
                 problems.append(
-                    document.problem(["conditions", i], f"liste de territoires « {leaf.list_id} » absente de {LISTS_DIR}/")
+                    document.problem(
+                        ["conditions", i], f"liste de territoires « {leaf.list_id} » absente de {LISTS_DIR}/"
+                    )
                 )
         conditions.append(condition)
     return problems, tuple(conditions)
 
 
-def load_catalogue(directory: Path, geography: Geography, perimeters: PerimeterSet) -> LoadedCatalogue:
+def load_catalogue(directory: Path, geography: Geography, perimeters: PerimeterSet) -> Catalogue:
     problems: list[CatalogueProblem] = []
     digest = hashlib.sha256()
 
@@ -196,7 +227,9 @@ def load_catalogue(directory: Path, geography: Geography, perimeters: PerimeterS
             codes.update(geography.epci_members.get(siren, ()))
         for i, code in enumerate(definition.communes):
             if code not in geography.communes:
-                problems.append(document.problem(["communes", i], f"commune {code} inconnue de la géographie de référence"))
+                problems.append(
+                    document.problem(["communes", i], f"commune {code} inconnue de la géographie de référence")
+                )
             codes.add(code)
         lists[definition.id] = TerritoryList(definition, frozenset(codes))
 
@@ -209,16 +242,16 @@ def load_catalogue(directory: Path, geography: Geography, perimeters: PerimeterS
         if document is None:
             continue
         try:
-            definition = validate_document(document, SchemeFile)
+            scheme_file = validate_document(document, SchemeFile)
         except CatalogueError as exc:
             problems.extend(exc.problems)
             continue
-        scheme_problems, conditions = _check_scheme(document, definition, needs, perimeters, lists)
+        scheme_problems, conditions = _check_scheme(document, scheme_file, needs, perimeters, lists)
         problems.extend(scheme_problems)
         if not scheme_problems:
-            rules = SchemeRules(definition.id, conditions, _validity(definition))
-            schemes[definition.id] = Scheme(definition, rules)
+            rules = SchemeRules(scheme_file.id, conditions, _validity(scheme_file))
+            schemes[scheme_file.id] = Scheme(scheme_file, rules, {s.id: s.url for s in scheme_file.sources})
 
     if problems or needs is None:
         raise CatalogueError(problems)
-    return LoadedCatalogue(schemes=schemes, needs=needs, lists=lists, version=digest.hexdigest()[:12])
+    return Catalogue.build(schemes, needs, lists, digest.hexdigest()[:12])

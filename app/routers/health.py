@@ -4,16 +4,16 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 
-from app.routers.territories import territory_store
-from app.territory.store import TerritoryStore
+from app.routers.matching import match_context
+from app.services.matching import MatchContext
 
 router = APIRouter(tags=["Service"])
 
 
 @router.get("/health", summary="État du service et versions des données chargées")
-def health(store: Annotated[TerritoryStore, Depends(territory_store)]) -> dict[str, Any]:
-    geography = store.geography
-    perimeters = store.perimeters
+def health(context: Annotated[MatchContext, Depends(match_context)]) -> dict[str, Any]:
+    geography = context.territories.geography
+    perimeters = context.territories.perimeters
     return {
         "status": "ok",
         "datasets": {
@@ -29,5 +29,7 @@ def health(store: Annotated[TerritoryStore, Depends(territory_store)]) -> dict[s
                 "territories": len(perimeters.territories),
                 "updated_on": perimeters.definition.updated_on.isoformat(),
             },
+            "catalogue": {"version": context.catalogue.version, "schemes": len(context.catalogue.schemes)},
+            "naf": {"version": context.naf.version, "codes": len(context.naf)},
         },
     }

@@ -13,7 +13,7 @@ router = APIRouter(prefix="/v1", tags=["Territoires"])
 
 
 def territory_store(request: Request) -> TerritoryStore:
-    store: TerritoryStore = request.app.state.territories
+    store: TerritoryStore = request.app.state.match_context.territories
     return store
 
 

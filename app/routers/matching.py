@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from app.paris_time import today_in_paris
+from app.schemas.match import MatchRequest, MatchResponse
+from app.services import matching as service
+from app.services.matching import MatchContext
+
+router = APIRouter(prefix="/v1", tags=["Éligibilité"])
+
+
+def match_context(request: Request) -> MatchContext:
+    context: MatchContext = request.app.state.match_context
+    return context
+
+
+Context = Annotated[MatchContext, Depends(match_context)]
+
+
+@router.post(
+    "/match",
+    response_model=MatchResponse,
+    summary="Les dispositifs d'une entreprise : verdict, critère par critère, et questions suivantes",
+)
+def match(
+    context: Context,
+    profile: MatchRequest,
+    as_of: Annotated[
+        date | None, Query(description="Date d'évaluation (AAAA-MM-JJ) ; par défaut, aujourd'hui à Paris.")
+    ] = None,
+) -> MatchResponse:
+    return service.match(context, profile, as_of=as_of or today_in_paris())

@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from app.catalogue.scheme import SchemeFile
+from app.routers.matching import Context
+from app.schemas.match import NeedOut, SchemeList
+from app.services import schemes as service
+
+router = APIRouter(prefix="/v1", tags=["Catalogue"])
+
+
+@router.get("/schemes", response_model=SchemeList, summary="Les dispositifs du catalogue")
+def list_schemes(
+    context: Context,
+    need: Annotated[str | None, Query(description="Code de besoin (GET /v1/needs).")] = None,
+    open_on: Annotated[date | None, Query(description="Exclure les dispositifs clos à cette date.")] = None,
+) -> SchemeList:
+    return service.list_schemes(context.catalogue, need=need, open_on=open_on)
+
+
+@router.get("/schemes/{scheme_id}", response_model=SchemeFile, summary="Un dispositif, avec ses sources")
+def get_scheme(context: Context, scheme_id: str) -> SchemeFile:
+    return service.get_scheme(context.catalogue, scheme_id)
+
+
+@router.get("/needs", response_model=list[NeedOut], summary="La taxonomie des besoins")
+def list_needs(context: Context) -> list[NeedOut]:
+    return service.list_needs(context.catalogue)
