@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn
 
+from app.catalogue.loader import load_catalogue
 from app.catalogue.yaml_source import CatalogueError
 from app.company.naf import NAF_FILE_NAME
 from app.company.naf_refresh import refresh_naf
@@ -26,6 +27,8 @@ from app.territory.ti_import import DEFAULT_SOURCE_URL, parse_perimeter_file, wr
 cli = typer.Typer(help="Guichet unique Territoires d'industrie", no_args_is_help=True)
 data_cli = typer.Typer(help="Données de référence (géographie officielle)", no_args_is_help=True)
 territories_cli = typer.Typer(help="Périmètres des Territoires d'industrie", no_args_is_help=True)
+catalogue_cli = typer.Typer(help="Catalogue des dispositifs", no_args_is_help=True)
+cli.add_typer(catalogue_cli, name="catalogue")
 cli.add_typer(data_cli, name="data")
 cli.add_typer(territories_cli, name="territories")
 
@@ -155,6 +158,30 @@ def territories_check() -> None:
         err.print(str(exc))
         raise typer.Exit(1) from exc
     out.print(f"{len(perimeters.territories)} TI valides (liste {perimeters.coverage}, version {perimeters.version}).")
+
+
+@catalogue_cli.command("check")
+def catalogue_check(
+    directory: Annotated[
+        Path | None, typer.Argument(help="Dossier du catalogue (défaut : GUICHET_CATALOGUE_DIR)", file_okay=False)
+    ] = None,
+) -> None:
+    """Vérifier tout le catalogue : dispositifs, besoins, listes de territoires, périmètres des TI."""
+    settings = get_settings()
+    root = directory or settings.catalogue_dir
+    try:
+        geography = load_geography(settings.geography_file)
+        perimeters = load_perimeter_set(root / "territories", geography)
+        catalogue = load_catalogue(root, geography, perimeters)
+    except CatalogueError as exc:
+        for problem in exc.problems:
+            err.print(escape(str(problem)), soft_wrap=True)
+        err.print(f"[red]{len(exc.problems)} erreur(s).[/red]")
+        raise typer.Exit(1) from exc
+    out.print(
+        f"Catalogue valide : {len(catalogue.schemes)} dispositif(s), {len(catalogue.needs.needs)} besoin(s), "
+        f"{len(perimeters.territories)} TI ; version {catalogue.version}."
+    )
 
 
 def main() -> None:

@@ -1,11 +1,13 @@
-"""Index of the schemes by territory, sector and size, so that a match costs what its
-candidates cost, not what the catalogue holds.
+"""Index of the schemes by territory and sector, so that a match costs what its candidates
+cost, not what the catalogue holds.
 
 Only top-level conditions are indexed (all of them must hold): a scheme restricted to the
-département 39 cannot be met by a company in the Gers, whatever else it asks. A scheme
-outside the candidates is ineligible on the indexed criterion; the matcher evaluates only
-the candidates. Unknown facts never prune: a scheme for "any TI" stays a candidate while
-the TI status of the commune is unknown.
+département 39 cannot be met by a company in the Gers, and a scheme for manufacturing
+(section C) cannot be met by a retailer. Such schemes are out of the company's scope and
+are not listed; every other scheme is evaluated and explained, including the ones a size
+criterion rules out (a large company wants to read why a PME aid is not for it). Unknown
+facts never prune: a scheme for "any TI" stays a candidate while the TI status of the
+commune is unknown, a sectoral scheme while the NAF code is unknown.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from app.rules import facts as F  # noqa: N812 - the short name of the fact ids
-from app.rules.conditions import CodePrefix, Condition, InArea, InIndustryTerritory, InTerritoryList, ValueIn
+from app.rules.conditions import CodePrefix, Condition, InArea, InIndustryTerritory, InTerritoryList
 
 Key = tuple[str, str]
 
@@ -62,12 +64,6 @@ def _sector_keys(condition: Condition) -> list[Key] | None:
     return None
 
 
-def _size_keys(condition: Condition) -> list[Key] | None:
-    if isinstance(condition, ValueIn) and condition.fact == F.COMPANY_CATEGORY:
-        return [("category", c) for c in condition.allowed]
-    return None
-
-
 def _first(conditions: Sequence[Condition], keys_of: Callable[[Condition], list[Key] | None]) -> list[Key] | None:
     for condition in conditions:
         keys = keys_of(condition)
@@ -81,18 +77,15 @@ class SchemeIndex:
         self.size = len(conditions_by_position)
         self._territory = _Dimension()
         self._sector = _Dimension()
-        self._category = _Dimension()
         for position, conditions in enumerate(conditions_by_position):
             self._territory.add(position, _first(conditions, _territory_keys))
             self._sector.add(position, _first(conditions, _sector_keys))
-            self._category.add(position, _first(conditions, _size_keys))
 
     def candidates(self, facts: F.Facts) -> set[int]:
-        """Positions of the schemes the facts cannot rule out on territory, sector or size."""
+        """Positions of the schemes the facts cannot rule out on territory or sector."""
         selections = [
             self._territory.candidates(_profile_territory_keys(facts)),
             self._sector.candidates(_profile_sector_keys(facts)),
-            self._category.candidates(_profile_category_keys(facts)),
         ]
         known = sorted((s for s in selections if s is not None), key=len)
         if not known:
@@ -137,10 +130,3 @@ def _profile_sector_keys(facts: F.Facts) -> list[Key] | None:
     if isinstance(section, str):
         keys.append(("section", section))
     return keys
-
-
-def _profile_category_keys(facts: F.Facts) -> list[Key] | None:
-    possible = facts.get(F.COMPANY_CATEGORY)
-    if not isinstance(possible, frozenset):
-        return None
-    return [("category", c) for c in possible]

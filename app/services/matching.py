@@ -367,9 +367,9 @@ def present_match(ctx: MatchContext, outcome: MatchOutcome) -> MatchResponse:
         out_of_scope=OutOfScopeOut.model_construct(
             count=out_of_scope,
             message=(
-                f"{out_of_scope} dispositif(s) exclu(s) d'emblée par le territoire, le secteur ou la taille."
+                f"{out_of_scope} dispositif(s) hors du territoire ou du secteur de l'entreprise, non listé(s)."
                 if out_of_scope
-                else "Aucun dispositif exclu d'emblée."
+                else "Tous les dispositifs du catalogue sont évalués."
             ),
         ),
     )
