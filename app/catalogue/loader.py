@@ -96,7 +96,18 @@ class Catalogue:
     def build(
         schemes: dict[str, Scheme], needs: NeedTaxonomy, lists: dict[str, TerritoryList], version: str
     ) -> Catalogue:
-        ordered = tuple(schemes[i] for i in sorted(schemes))
+        # Equal conditions (and validity windows) become one object, evaluated once per match.
+        interned: dict[object, object] = {}
+
+        def intern(rules: SchemeRules) -> SchemeRules:
+            conditions = tuple(interned.setdefault(c, c) for c in rules.conditions)
+            validity = interned.setdefault(rules.validity, rules.validity)
+            return SchemeRules(rules.scheme_id, conditions, validity)  # type: ignore[arg-type]
+
+        ordered = tuple(
+            Scheme(s.definition, intern(s.rules), s.source_urls) for s in (schemes[i] for i in sorted(schemes))
+        )
+        schemes = {s.id: s for s in ordered}
         declarations: dict[str, QuestionSpec] = {}
         for scheme in ordered:
             for condition in scheme.rules.conditions:

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
+from functools import cached_property
 from typing import Any, ClassVar
 
 from app.rules import facts as F
@@ -27,19 +28,89 @@ class Outcome(StrEnum):
     UNKNOWN = "unknown"
 
 
-@dataclass(frozen=True, slots=True)
+Text = str | Callable[[], str]
+
+
 class CriterionResult:
-    criterion: str
-    result: Outcome
-    message: str
-    expected: str
-    actual: str
-    source: str | None
-    #: facts whose absence made this unknown (each one a question to ask)
-    missing: tuple[str, ...] = ()
-    #: unknown because the sources disagree: only the operator can settle it
-    disputed: bool = False
-    details: tuple[CriterionResult, ...] = ()
+    """The outcome of one criterion and its explanation.
+
+    The French `actual` and `message` texts are written only when read: a match evaluates
+    many more criteria than a client reads, and formatting dominates the cost of evaluation.
+    """
+
+    __slots__ = (
+        "_actual",
+        "_message",
+        "criterion",
+        "details",
+        "disputed",
+        "expected",
+        "label",
+        "missing",
+        "note",
+        "result",
+        "source",
+    )
+
+    def __init__(
+        self,
+        criterion: str,
+        result: Outcome,
+        message: Text | None,
+        expected: str,
+        actual: Text,
+        source: str | None,
+        missing: tuple[str, ...] = (),
+        disputed: bool = False,
+        details: tuple[CriterionResult, ...] = (),
+        label: str = "",
+        note: str | None = None,
+    ) -> None:
+        self.criterion = criterion
+        self.result = result
+        # A closure referring to this result would make a reference cycle per criterion (and
+        # garbage-collector pauses under load): the default message is built from fields.
+        self._message = message
+        self.label = label
+        self.note = note
+        self.expected = expected
+        self._actual = actual
+        self.source = source
+        #: facts whose absence made this unknown (each one a question to ask)
+        self.missing = missing
+        #: unknown because the sources disagree: only the operator can settle it
+        self.disputed = disputed
+        self.details = details
+
+    @property
+    def actual(self) -> str:
+        if not isinstance(self._actual, str):
+            self._actual = self._actual()
+        return self._actual
+
+    @property
+    def message(self) -> str:
+        if isinstance(self._message, str):
+            return self._message
+        self._message = self._message() if self._message is not None else self._default_message()
+        return self._message
+
+    def _default_message(self) -> str:
+        label, expected = self.label, self.expected
+        if self.details:
+            return f"{label} : {expected} ({self.actual})."
+        if self.result is Outcome.MET:
+            return f"{label} : conforme ({self.actual})."
+        if self.result is Outcome.NOT_MET:
+            return f"{label} : {expected} attendu ; {self.actual}."
+        if self.note:
+            return f"{label} : {self.actual} ; {self.note} À confirmer auprès de l'opérateur."
+        if self.missing:
+            return f"{label} : {expected} attendu ; information manquante."
+        return f"{label} : {expected} attendu ; {self.actual}, à confirmer auprès de l'opérateur."
+
+    def __repr__(self) -> str:
+        return f"CriterionResult({self.criterion!r}, {self.result.value}, {self.message!r})"
 
 
 class ConditionSpecError(ValueError):
@@ -99,32 +170,22 @@ class Condition(ABC):
         self,
         outcome: Outcome,
         expected: str,
-        actual: str,
+        actual: Text,
         *,
         missing: tuple[str, ...] = (),
         disputed_note: str | None = None,
-        details: tuple[CriterionResult, ...] = (),
     ) -> CriterionResult:
-        if outcome is Outcome.MET:
-            message = f"{self.label} : conforme ({actual})."
-        elif outcome is Outcome.NOT_MET:
-            message = f"{self.label} : {expected} attendu ; {actual}."
-        elif disputed_note:
-            message = f"{self.label} : {actual} ; {disputed_note} À confirmer auprès de l'opérateur."
-        elif missing:
-            message = f"{self.label} : {expected} attendu ; information manquante."
-        else:
-            message = f"{self.label} : {expected} attendu ; {actual}, à confirmer auprès de l'opérateur."
         return CriterionResult(
             self.criterion,
             outcome,
-            message,
+            None,
             expected,
             actual,
             self.source,
-            missing=missing,
-            disputed=disputed_note is not None,
-            details=details,
+            missing,
+            disputed_note is not None,
+            label=self.label,
+            note=disputed_note,
         )
 
 
@@ -240,22 +301,26 @@ class AllOf(Condition):
 
     def _composite(self, outcome: Outcome, details: tuple[CriterionResult, ...], expected: str) -> CriterionResult:
         missing = tuple(dict.fromkeys(m for d in details if d.result is Outcome.UNKNOWN for m in d.missing))
-        counts = {o: sum(1 for d in details if d.result is o) for o in Outcome}
-        actual = (
-            f"{counts[Outcome.MET]} remplie(s), {counts[Outcome.NOT_MET]} non remplie(s), "
-            f"{counts[Outcome.UNKNOWN]} inconnue(s)"
-        )
         disputed = any(d.disputed for d in details if d.result is Outcome.UNKNOWN)
+
+        def actual() -> str:
+            counts = {o: sum(1 for d in details if d.result is o) for o in Outcome}
+            return (
+                f"{counts[Outcome.MET]} remplie(s), {counts[Outcome.NOT_MET]} non remplie(s), "
+                f"{counts[Outcome.UNKNOWN]} inconnue(s)"
+            )
+
         return CriterionResult(
             self.criterion,
             outcome,
-            f"{self.label} : {expected} ({actual}).",
+            None,
             expected,
             actual,
             self.source,
-            missing=missing,
-            disputed=disputed and not missing,
-            details=details,
+            missing,
+            disputed and not missing,
+            details,
+            label=self.label,
         )
 
     def reads(self) -> tuple[str, ...]:
@@ -312,21 +377,23 @@ class InIndustryTerritory(Condition):
     ids: tuple[str, ...] = ()
     facts_used: ClassVar[tuple[str, ...]] = (F.TERRITORY_TI_STATUS, F.TERRITORY_TI_IDS)
 
+    @cached_property
+    def expected_text(self) -> str:
+        return f"commune d'un de ces TI : {', '.join(self.ids)}" if self.ids else "commune d'un Territoire d'industrie"
+
     def evaluate(self, facts: Facts) -> CriterionResult:
         status = facts.get(F.TERRITORY_TI_STATUS)
         member_of = facts.get(F.TERRITORY_TI_IDS) or frozenset()
         assert isinstance(member_of, frozenset)
-        expected = (
-            f"commune d'un de ces TI : {', '.join(self.ids)}" if self.ids else "commune d'un Territoire d'industrie"
-        )
+        expected = self.expected_text
         if self.ids:
             # The perimeters of the named TIs are loaded: membership is known either way.
             hit = member_of & set(self.ids)
             if hit:
-                return self._result(Outcome.MET, expected, f"membre de {', '.join(sorted(hit))}")
+                return self._result(Outcome.MET, expected, lambda: f"membre de {', '.join(sorted(hit))}")
             return self._result(Outcome.NOT_MET, expected, "commune hors de ces territoires")
         if status == "member":
-            return self._result(Outcome.MET, expected, f"membre de {', '.join(sorted(member_of))}")
+            return self._result(Outcome.MET, expected, lambda: f"membre de {', '.join(sorted(member_of))}")
         if status == "not_member":
             return self._result(Outcome.NOT_MET, expected, "commune hors de tout Territoire d'industrie")
         return self._result(
@@ -356,7 +423,8 @@ class InArea(Condition):
         F.TERRITORY_COMMUNE,
     )
 
-    def evaluate(self, facts: Facts) -> CriterionResult:
+    @cached_property
+    def expected_text(self) -> str:
         parts = []
         for name, codes in (
             ("région", self.regions),
@@ -366,14 +434,18 @@ class InArea(Condition):
         ):
             if codes:
                 parts.append(f"{name} {', '.join(sorted(codes))}")
-        expected = " ou ".join(parts)
+        return " ou ".join(parts)
+
+    def evaluate(self, facts: Facts) -> CriterionResult:
+        expected = self.expected_text
         commune = facts.get(F.TERRITORY_COMMUNE)
         if commune is None:
             return self._result(Outcome.UNKNOWN, expected, "commune inconnue", missing=(F.TERRITORY_COMMUNE,))
-        actual = (
-            f"commune {commune}, département {facts.get(F.TERRITORY_DEPARTEMENT)}, "
-            f"région {facts.get(F.TERRITORY_REGION)}"
-        )
+        departement, region = facts.get(F.TERRITORY_DEPARTEMENT), facts.get(F.TERRITORY_REGION)
+
+        def actual() -> str:
+            return f"commune {commune}, département {departement}, région {region}"
+
         inside = (
             facts.get(F.TERRITORY_REGION) in self.regions
             or facts.get(F.TERRITORY_DEPARTEMENT) in self.departements
@@ -406,11 +478,15 @@ class InTerritoryList(Condition):
     list_id: str = ""
     facts_used: ClassVar[tuple[str, ...]] = (F.TERRITORY_LISTS,)
 
+    @cached_property
+    def expected_text(self) -> str:
+        return f"commune de la liste « {self.list_id} »"
+
     def evaluate(self, facts: Facts) -> CriterionResult:
         lists = facts.get(F.TERRITORY_LISTS) or {}
         assert isinstance(lists, Mapping)
         status = lists.get(self.list_id, "unknown")
-        expected = f"commune de la liste « {self.list_id} »"
+        expected = self.expected_text
         if status == "member":
             return self._result(Outcome.MET, expected, "commune de la liste")
         if status == "not_member":
@@ -451,7 +527,7 @@ class ValueIn(Condition):
 
     fact: str = ""
     allowed: frozenset[str] = frozenset()
-    labels: Mapping[str, str] = field(default_factory=dict)
+    labels: Mapping[str, str] = field(default_factory=dict, compare=False)
     settled_by: tuple[str, ...] = ()
 
     def reads(self) -> tuple[str, ...]:
@@ -461,20 +537,27 @@ class ValueIn(Condition):
         rank = {v: i for i, v in enumerate(self.labels)}
         return sorted(values, key=lambda v: (rank.get(v, len(rank)), v))
 
+    @cached_property
+    def expected_text(self) -> str:
+        return _either(self._ordered(self.allowed), self.labels)
+
     def evaluate(self, facts: Facts) -> CriterionResult:
-        expected = _either(self._ordered(self.allowed), self.labels)
+        expected = self.expected_text
         value = facts.get(self.fact)
         if value is None:
             return self._result(Outcome.UNKNOWN, expected, "inconnu", missing=(self.fact,))
         possible: frozenset[str] = value if isinstance(value, frozenset) else frozenset([str(value)])
-        actual = _either(self._ordered(possible), self.labels)
+
+        def actual() -> str:
+            return _either(self._ordered(possible), self.labels)
+
         if possible <= self.allowed:
             return self._result(Outcome.MET, expected, actual)
         if not possible & self.allowed:
             return self._result(Outcome.NOT_MET, expected, actual)
         missing = tuple(f for f in self.settled_by if facts.get(f) is None or isinstance(facts.get(f), Interval))
         return self._result(
-            Outcome.UNKNOWN, expected, f"{actual} selon les chiffres connus", missing=missing or (self.fact,)
+            Outcome.UNKNOWN, expected, lambda: f"{actual()} selon les chiffres connus", missing=missing or (self.fact,)
         )
 
 
@@ -517,17 +600,24 @@ class NumberInRange(Condition):
     def _fmt(self, value: float) -> str:
         return f"{format_number(value)}{self.unit}"
 
-    def evaluate(self, facts: Facts) -> CriterionResult:
+    @cached_property
+    def expected_text(self) -> str:
         parts = []
         if self.low is not None:
             parts.append(f"au moins {self._fmt(self.low)}")
         if self.high is not None:
             parts.append(f"au plus {self._fmt(self.high)}")
-        expected = " et ".join(parts)
+        return " et ".join(parts)
+
+    def evaluate(self, facts: Facts) -> CriterionResult:
+        expected = self.expected_text
         interval = Interval.of(facts.get(self.fact))
         if interval is None:
             return self._result(Outcome.UNKNOWN, expected, "inconnu", missing=(self.fact,))
-        actual = f"{interval}{self.unit}"
+
+        def actual() -> str:
+            return f"{interval}{self.unit}"
+
         strict = self._check(interval, self.low, self.high)
         lenient = self._check(
             interval,
@@ -594,9 +684,13 @@ class DegreeAtLeast(Condition):
     dispute_note: str | None = None
     facts_used: ClassVar[tuple[str, ...]] = (F.HIRE_DEGREE,)
 
+    @cached_property
+    def expected_text(self) -> str:
+        return f"diplôme {_DEGREE_LABELS[self.minimum]} ou plus"
+
     def evaluate(self, facts: Facts) -> CriterionResult:
         rank = F.DEGREE_LEVELS.index
-        expected = f"diplôme {_DEGREE_LABELS[self.minimum]} ou plus"
+        expected = self.expected_text
         value = facts.get(F.HIRE_DEGREE)
         if not isinstance(value, str):
             return self._result(Outcome.UNKNOWN, expected, "diplôme inconnu", missing=(F.HIRE_DEGREE,))
@@ -724,21 +818,28 @@ class CodePrefix(Condition):
             return section == entry
         return code.startswith(entry)
 
-    def evaluate(self, facts: Facts) -> CriterionResult:
+    @cached_property
+    def expected_text(self) -> str:
         parts = []
         if self.include:
             parts.append(f"{self.what} parmi {', '.join(self.include)}")
         if self.exclude:
             parts.append(f"{self.what} hors {', '.join(self.exclude)}")
-        expected = " et ".join(parts)
+        return " et ".join(parts)
+
+    def evaluate(self, facts: Facts) -> CriterionResult:
+        expected = self.expected_text
         code = facts.get(self.fact)
         if not isinstance(code, str):
             return self._result(Outcome.UNKNOWN, expected, f"{self.what} inconnu", missing=(self.fact,))
         section = facts.get(self.section_fact) if self.section_fact else None
-        actual = f"{self.what} {code}" + (f" (section {section})" if section else "")
+
+        def actual() -> str:
+            return f"{self.what} {code}" + (f" (section {section})" if section else "")
+
         excluded = [e for e in self.exclude if self._matches(e, code, section)]
         if excluded:
-            return self._result(Outcome.NOT_MET, expected, f"{actual}, exclu ({', '.join(excluded)})")
+            return self._result(Outcome.NOT_MET, expected, lambda: f"{actual()}, exclu ({', '.join(excluded)})")
         if self.include and not any(self._matches(e, code, section) for e in self.include):
             return self._result(Outcome.NOT_MET, expected, actual)
         return self._result(Outcome.MET, expected, actual)
@@ -790,13 +891,20 @@ class StartsWithin(Condition):
     allow_started: bool = False
     facts_used: ClassVar[tuple[str, ...]] = (F.PROJECT_START,)
 
+    @cached_property
+    def expected_text(self) -> str:
+        return f"démarrage dans les {self.months} mois"
+
     def evaluate(self, facts: Facts) -> CriterionResult:
-        expected = f"démarrage dans les {self.months} mois"
+        expected = self.expected_text
         start = facts.get(F.PROJECT_START)
         as_of = facts.get(F.AS_OF)
         if not isinstance(start, date) or not isinstance(as_of, date):
             return self._result(Outcome.UNKNOWN, expected, "date de démarrage inconnue", missing=(F.PROJECT_START,))
-        actual = f"démarrage le {start.strftime('%d/%m/%Y')}"
+
+        def actual() -> str:
+            return f"démarrage le {start.strftime('%d/%m/%Y')}"
+
         limit = _add_months(as_of, self.months)
         if start > limit or (start < as_of and not self.allow_started):
             return self._result(Outcome.NOT_MET, expected, actual)
@@ -822,13 +930,20 @@ class HasNeed(Condition):
     codes: tuple[str, ...] = ()
     facts_used: ClassVar[tuple[str, ...]] = (F.NEEDS,)
 
+    @cached_property
+    def expected_text(self) -> str:
+        return f"besoin : {' ou '.join(self.codes)}"
+
     def evaluate(self, facts: Facts) -> CriterionResult:
-        expected = f"besoin : {' ou '.join(self.codes)}"
+        expected = self.expected_text
         needs = facts.get(F.NEEDS)
         if not isinstance(needs, frozenset) or not needs:
             return self._result(Outcome.UNKNOWN, expected, "besoins non indiqués", missing=(F.NEEDS,))
         hit = needs & set(self.codes)
-        actual = f"besoins indiqués : {', '.join(sorted(needs))}"
+
+        def actual() -> str:
+            return f"besoins indiqués : {', '.join(sorted(needs))}"
+
         return self._result(Outcome.MET if hit else Outcome.NOT_MET, expected, actual)
 
 

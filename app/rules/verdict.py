@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 from typing import Literal
 
-from app.rules.conditions import Condition, CriterionResult, Outcome, kleene_all
+from app.rules.conditions import Condition, CriterionResult, Outcome
 from app.rules.facts import AS_OF, Facts
 
 VerdictKind = Literal["eligible", "ineligible", "undetermined", "closed"]
@@ -27,14 +28,12 @@ class Validity:
     source: str | None = None
 
     def on(self, as_of: date) -> CriterionResult:
-        expected = self._window()
-        actual = f"date d'évaluation {as_of.strftime('%d/%m/%Y')}"
         if self.opens_on is not None and as_of < self.opens_on:
-            return self._result(Outcome.NOT_MET, expected, f"{actual} : pas encore ouvert")
+            return self._result(Outcome.NOT_MET, as_of, "pas encore ouvert")
         if self.closes_on is not None and as_of > self.closes_on:
-            return self._result(Outcome.NOT_MET, expected, f"{actual} : clos")
+            return self._result(Outcome.NOT_MET, as_of, "clos")
         if self.closed_as_of is not None and as_of >= self.closed_as_of:
-            return self._result(Outcome.NOT_MET, expected, f"{actual} : clos (source du {_fr(self.closed_as_of)})")
+            return self._result(Outcome.NOT_MET, as_of, f"clos (au plus tard le {_fr(self.closed_as_of)} selon les sources)")
         opened = self.opens_on is not None and as_of >= self.opens_on
         still_open = (
             (self.closes_on is not None and as_of <= self.closes_on)
@@ -42,10 +41,11 @@ class Validity:
             or (self.last_known_open_on is not None and as_of <= self.last_known_open_on)
         )
         if opened and still_open:
-            return self._result(Outcome.MET, expected, f"{actual} : ouvert")
-        return self._result(Outcome.UNKNOWN, expected, f"{actual} : ouverture non établie par les sources")
+            return self._result(Outcome.MET, as_of, "ouvert")
+        return self._result(Outcome.UNKNOWN, as_of, "ouverture non établie par les sources")
 
-    def _window(self) -> str:
+    @cached_property
+    def window(self) -> str:
         start = f"depuis le {_fr(self.opens_on)}" if self.opens_on else "date d'ouverture inconnue"
         if self.closes_on:
             end = f"jusqu'au {_fr(self.closes_on)}"
@@ -59,18 +59,24 @@ class Validity:
             end = "date de fin inconnue"
         return f"dispositif ouvert ({start}, {end})"
 
-    def _result(self, outcome: Outcome, expected: str, actual: str) -> CriterionResult:
-        if outcome is Outcome.MET:
-            message = f"Période d'ouverture : ouvert à cette date ({expected})."
-        elif outcome is Outcome.NOT_MET:
-            message = f"Période d'ouverture : {actual} ({expected})."
-        else:
-            message = f"Période d'ouverture : {actual} ({expected}) ; à confirmer auprès de l'opérateur."
+    def _result(self, outcome: Outcome, as_of: date, state: str) -> CriterionResult:
+        expected = self.window
+
+        def actual() -> str:
+            return f"date d'évaluation {_fr(as_of)} : {state}"
+
+        def message() -> str:
+            if outcome is Outcome.MET:
+                return f"Période d'ouverture : ouvert à cette date ({expected})."
+            if outcome is Outcome.NOT_MET:
+                return f"Période d'ouverture : {actual()} ({expected})."
+            return f"Période d'ouverture : {actual()} ({expected}) ; à confirmer auprès de l'opérateur."
+
         return CriterionResult("ouverture", outcome, message, expected, actual, self.source)
 
 
 def _fr(day: date | None) -> str:
-    return day.strftime("%d/%m/%Y") if day else "?"
+    return f"{day.day:02d}/{day.month:02d}/{day.year}" if day else "?"
 
 
 @dataclass(frozen=True)
@@ -83,33 +89,66 @@ class SchemeRules:
         return tuple(dict.fromkeys(f for c in self.conditions for f in c.reads()))
 
 
-@dataclass(frozen=True)
 class Verdict:
-    scheme_id: str
-    verdict: VerdictKind
-    validity: CriterionResult
-    criteria: tuple[CriterionResult, ...]
-    #: facts whose answer could change this verdict (from the unknown criteria), in order
-    missing: tuple[str, ...]
+    __slots__ = ("criteria", "missing", "scheme_id", "validity", "verdict")
+
+    def __init__(
+        self,
+        scheme_id: str,
+        verdict: VerdictKind,
+        validity: CriterionResult,
+        criteria: tuple[CriterionResult, ...],
+        missing: tuple[str, ...],
+    ) -> None:
+        self.scheme_id = scheme_id
+        self.verdict = verdict
+        self.validity = validity
+        self.criteria = criteria
+        #: facts whose answer could change this verdict (from the unknown criteria), in order
+        self.missing = missing
 
 
 def missing_facts(results: Iterable[CriterionResult]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(m for r in results if r.result is Outcome.UNKNOWN for m in r.missing))
 
 
-def evaluate(rules: SchemeRules, facts: Facts, *, as_of: date) -> Verdict:
-    """Evaluate one scheme. `facts` should carry `AS_OF` already (the service sets it once)."""
+Memo = dict[int, CriterionResult]
+
+
+def evaluate(rules: SchemeRules, facts: Facts, *, as_of: date, memo: Memo | None = None) -> Verdict:
+    """Evaluate one scheme.
+
+    `memo` shares results between the schemes of one match: the catalogue interns equal
+    conditions (the same "PME or ETI" in many schemes is one object), so each is evaluated
+    once per match. Results are keyed by object identity and must not outlive the facts.
+    `facts` should carry `AS_OF` already (the service sets it once).
+    """
     if facts.get(AS_OF) != as_of:
         facts = {**facts, AS_OF: as_of}
-    validity = rules.validity.on(as_of)
-    criteria = tuple(c.evaluate(facts) for c in rules.conditions)
-    outcome = kleene_all(c.result for c in criteria)
+    if memo is None:
+        memo = {}
+    validity = memo.get(id(rules.validity))
+    if validity is None:
+        validity = memo[id(rules.validity)] = rules.validity.on(as_of)
+    criteria = []
+    outcome = Outcome.MET
+    for condition in rules.conditions:
+        result = memo.get(id(condition))
+        if result is None:
+            result = memo[id(condition)] = condition.evaluate(facts)
+        criteria.append(result)
+        if result.result is Outcome.NOT_MET:
+            outcome = Outcome.NOT_MET
+        elif result.result is Outcome.UNKNOWN and outcome is Outcome.MET:
+            outcome = Outcome.UNKNOWN
+    kind: VerdictKind
     if validity.result is Outcome.NOT_MET:
-        kind: VerdictKind = "closed"
+        kind = "closed"
     elif outcome is Outcome.NOT_MET:
         kind = "ineligible"
     elif outcome is Outcome.MET and validity.result is Outcome.MET:
         kind = "eligible"
     else:
         kind = "undetermined"
-    return Verdict(rules.scheme_id, kind, validity, criteria, missing_facts(criteria))
+    missing = missing_facts(criteria) if outcome is Outcome.UNKNOWN else ()
+    return Verdict(rules.scheme_id, kind, validity, tuple(criteria), missing)

@@ -17,7 +17,7 @@ from app.rules import facts as F  # noqa: N812 - the short name of the fact ids
 from app.rules.conditions import CriterionResult
 from app.rules.facts import Interval
 from app.rules.questions import PROFILE_QUESTIONS, QuestionSpec, RankedQuestion, rank_questions
-from app.rules.verdict import Verdict, evaluate
+from app.rules.verdict import Memo, Verdict, evaluate
 from app.schemas.match import (
     ApplyOut,
     BenefitOut,
@@ -257,9 +257,10 @@ def match_profile(ctx: MatchContext, request: MatchRequest, *, as_of: date) -> M
     positions = catalogue.index.candidates(profile.facts)
     evaluated = []
     relevance: dict[str, float] = {}
+    memo: Memo = {}
     for position in positions:
         scheme = catalogue.ordered[position]
-        verdict = evaluate(scheme.rules, profile.facts, as_of=as_of)
+        verdict = evaluate(scheme.rules, profile.facts, as_of=as_of, memo=memo)
         score = float(len(profile.needs.intersection(scheme.definition.needs)))
         relevance[scheme.id] = score
         evaluated.append((scheme, verdict, score))
