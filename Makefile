@@ -27,6 +27,8 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.territory
+	$(BIN)/python -m bench.engine_scale
+	$(BIN)/python -m bench.match_http
 
 refresh-data: $(STAMP)
 	$(BIN)/guichet data refresh

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -74,6 +74,11 @@ class Scheme:
     definition: SchemeFile
     rules: SchemeRules
     source_urls: dict[str, str]
+    needs: frozenset[str] = frozenset()
+    #: position in the catalogue sorted by name, the last key of the answer order
+    rank: int = 0
+    #: what a match answer shows of the scheme besides its verdict, JSON-ready, built once
+    published: dict[str, Any] = field(default_factory=dict)
 
     @property
     def id(self) -> str:
@@ -104,8 +109,19 @@ class Catalogue:
             validity = interned.setdefault(rules.validity, rules.validity)
             return SchemeRules(rules.scheme_id, conditions, validity)  # type: ignore[arg-type]
 
+        by_name = {
+            scheme_id: rank for rank, scheme_id in enumerate(sorted(schemes, key=lambda i: schemes[i].definition.name))
+        }
         ordered = tuple(
-            Scheme(s.definition, intern(s.rules), s.source_urls) for s in (schemes[i] for i in sorted(schemes))
+            Scheme(
+                s.definition,
+                intern(s.rules),
+                s.source_urls,
+                frozenset(s.definition.needs),
+                by_name[s.id],
+                _published(s.definition, s.source_urls),
+            )
+            for s in (schemes[i] for i in sorted(schemes))
         )
         schemes = {s.id: s for s in ordered}
         declarations: dict[str, QuestionSpec] = {}
@@ -118,6 +134,24 @@ class Catalogue:
                         )
         index = SchemeIndex([s.rules.conditions for s in ordered])
         return Catalogue(schemes, needs, lists, version, ordered, index, declarations)
+
+
+def _published(definition: SchemeFile, urls: Mapping[str, str]) -> dict[str, Any]:
+    """The scheme's fixed part of a match result, with each source id replaced by its address."""
+    d = definition
+    return {
+        "summary": d.summary,
+        "benefits": [
+            {**b.model_dump(mode="json", exclude={"source"}), "source": urls.get(b.source)} for b in d.benefits
+        ],
+        "operator": [o.model_dump(mode="json") for o in d.operators],
+        "funders": [o.model_dump(mode="json") for o in d.funders],
+        "apply": d.apply.model_dump(mode="json"),
+        "sources": [s.model_dump(mode="json", exclude={"published_on"}) for s in d.sources],
+        "conflicts": [c.model_dump(mode="json") for c in d.conflicts],
+        "to_confirm": list(d.to_confirm),
+        "verified_on": d.verified_on.isoformat(),
+    }
 
 
 def _walk_sources(spec: Any, path: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, ...], str]]:

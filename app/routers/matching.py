@@ -3,12 +3,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
+from pydantic_core import to_json
 
 from app.paris_time import today_in_paris
 from app.schemas.match import MatchRequest, MatchResponse
-from app.services import matching as service
-from app.services.matching import MatchContext
+from app.services.match_view import match_view
+from app.services.matching import MatchContext, match_profile
 
 router = APIRouter(prefix="/v1", tags=["Éligibilité"])
 
@@ -32,5 +33,7 @@ def match(
     as_of: Annotated[
         date | None, Query(description="Date d'évaluation (AAAA-MM-JJ) ; par défaut, aujourd'hui à Paris.")
     ] = None,
-) -> MatchResponse:
-    return service.match(context, profile, as_of=as_of or today_in_paris())
+) -> Response:
+    outcome = match_profile(context, profile, as_of=as_of or today_in_paris())
+    # Serialised here, not by FastAPI: the view is plain data in the shape of MatchResponse.
+    return Response(to_json(match_view(context, outcome)), media_type="application/json")

@@ -33,7 +33,9 @@ class Validity:
         if self.closes_on is not None and as_of > self.closes_on:
             return self._result(Outcome.NOT_MET, as_of, "clos")
         if self.closed_as_of is not None and as_of >= self.closed_as_of:
-            return self._result(Outcome.NOT_MET, as_of, f"clos (au plus tard le {_fr(self.closed_as_of)} selon les sources)")
+            return self._result(
+                Outcome.NOT_MET, as_of, f"clos (au plus tard le {_fr(self.closed_as_of)} selon les sources)"
+            )
         opened = self.opens_on is not None and as_of >= self.opens_on
         still_open = (
             (self.closes_on is not None and as_of <= self.closes_on)
@@ -121,26 +123,27 @@ def evaluate(rules: SchemeRules, facts: Facts, *, as_of: date, memo: Memo | None
     `memo` shares results between the schemes of one match: the catalogue interns equal
     conditions (the same "PME or ETI" in many schemes is one object), so each is evaluated
     once per match. Results are keyed by object identity and must not outlive the facts.
-    `facts` should carry `AS_OF` already (the service sets it once).
+    With a memo, `facts` must carry `AS_OF` already (the service sets it once per match).
     """
-    if facts.get(AS_OF) != as_of:
-        facts = {**facts, AS_OF: as_of}
     if memo is None:
         memo = {}
+        if facts.get(AS_OF) != as_of:
+            facts = {**facts, AS_OF: as_of}
     validity = memo.get(id(rules.validity))
     if validity is None:
         validity = memo[id(rules.validity)] = rules.validity.on(as_of)
     criteria = []
-    outcome = Outcome.MET
+    not_met = unknown = False
     for condition in rules.conditions:
         result = memo.get(id(condition))
         if result is None:
             result = memo[id(condition)] = condition.evaluate(facts)
         criteria.append(result)
         if result.result is Outcome.NOT_MET:
-            outcome = Outcome.NOT_MET
-        elif result.result is Outcome.UNKNOWN and outcome is Outcome.MET:
-            outcome = Outcome.UNKNOWN
+            not_met = True
+        elif result.result is Outcome.UNKNOWN:
+            unknown = True
+    outcome = Outcome.NOT_MET if not_met else Outcome.UNKNOWN if unknown else Outcome.MET
     kind: VerdictKind
     if validity.result is Outcome.NOT_MET:
         kind = "closed"

@@ -2,42 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from app.catalogue.loader import Catalogue, Scheme
 from app.catalogue.needs import NeedMatch
-from app.catalogue.scheme import Organisation
 from app.company.naf import InvalidNafCode, NafCode, NafNomenclature
 from app.company.size import InvalidSizeFigure, SizeAssessment, assess_size
 from app.problems import DomainError, InvalidInput
 from app.rules import facts as F  # noqa: N812 - the short name of the fact ids
-from app.rules.conditions import CriterionResult
 from app.rules.facts import Interval
 from app.rules.questions import PROFILE_QUESTIONS, QuestionSpec, RankedQuestion, rank_questions
 from app.rules.verdict import Memo, Verdict, evaluate
 from app.schemas.match import (
-    ApplyOut,
-    BenefitOut,
-    CategoryOut,
-    ChoiceOut,
-    CompanyFactsOut,
-    ConflictOut,
-    CriterionOut,
     MatchRequest,
-    MatchResponse,
-    NafOut,
-    NeedMatchOut,
-    NeedsOut,
-    OrganisationOut,
-    OutOfScopeOut,
-    QuestionOut,
-    SchemeResult,
-    SourceOut,
 )
-from app.services.territories import commune_out
 from app.territory.geography import Commune
 from app.territory.resolve import InvalidTerritoryQuery, QueryKind, Resolution
 from app.territory.store import TerritoryStore
@@ -255,126 +236,15 @@ def match_profile(ctx: MatchContext, request: MatchRequest, *, as_of: date) -> M
     profile = build_profile_facts(ctx, request, as_of)
     catalogue = ctx.catalogue
     positions = catalogue.index.candidates(profile.facts)
-    evaluated = []
-    relevance: dict[str, float] = {}
+    facts, needs, ordered = profile.facts, profile.needs, catalogue.ordered
     memo: Memo = {}
+    evaluated = []
     for position in positions:
-        scheme = catalogue.ordered[position]
-        verdict = evaluate(scheme.rules, profile.facts, as_of=as_of, memo=memo)
-        score = float(len(profile.needs.intersection(scheme.definition.needs)))
-        relevance[scheme.id] = score
-        evaluated.append((scheme, verdict, score))
-    evaluated.sort(key=lambda item: (_VERDICT_ORDER[item[1].verdict], -item[2], item[0].definition.name))
+        scheme = ordered[position]
+        verdict = evaluate(scheme.rules, facts, as_of=as_of, memo=memo)
+        evaluated.append((scheme, verdict, float(len(needs & scheme.needs))))
+    # Eligible first, then undetermined, then the rest; each group by relevance, then catalogue order.
+    evaluated.sort(key=lambda item: (_VERDICT_ORDER[item[1].verdict], -item[2], item[0].rank))
+    relevance = {scheme.id: score for scheme, _, score in evaluated}
     questions = rank_questions([v for _, v, _ in evaluated], ctx.questions, relevance)
     return MatchOutcome(as_of, profile, tuple(evaluated), tuple(questions), catalogue.index.size - len(positions))
-
-
-def _criterion(result: CriterionResult, urls: Mapping[str, str]) -> CriterionOut:
-    return CriterionOut.model_construct(
-        criterion=result.criterion,
-        result=result.result.value,
-        message=result.message,
-        expected=result.expected,
-        actual=result.actual,
-        source=urls.get(result.source) if result.source else None,
-        missing=list(result.missing),
-        disputed=result.disputed,
-        details=[_criterion(d, urls) for d in result.details],
-    )
-
-
-def _organisations(items: Sequence[Organisation]) -> list[OrganisationOut]:
-    return [OrganisationOut.model_construct(name=o.name, role=o.role) for o in items]
-
-
-def scheme_result(scheme: Scheme, verdict: Verdict, relevance: float, needs: frozenset[str]) -> SchemeResult:
-    d = scheme.definition
-    urls = scheme.source_urls
-    return SchemeResult.model_construct(
-        scheme_id=d.id,
-        name=d.name,
-        verdict=verdict.verdict,
-        summary=d.summary,
-        relevance=relevance,
-        matched_needs=[n for n in d.needs if n in needs],
-        criteria=[_criterion(c, urls) for c in verdict.criteria],
-        validity=_criterion(verdict.validity, urls),
-        benefits=[
-            BenefitOut.model_construct(**b.model_dump(exclude={"source"}), source=urls.get(b.source))
-            for b in d.benefits
-        ],
-        operator=_organisations(d.operators),
-        funders=_organisations(d.funders),
-        apply=ApplyOut.model_construct(channel=d.apply.channel, how=d.apply.how, url=d.apply.url),
-        sources=[SourceOut.model_construct(**s.model_dump(exclude={"published_on"})) for s in d.sources],
-        conflicts=[ConflictOut.model_construct(**c.model_dump()) for c in d.conflicts],
-        to_confirm=list(d.to_confirm),
-        verified_on=d.verified_on,
-    )
-
-
-def _question(q: RankedQuestion) -> QuestionOut:
-    s = q.spec
-    return QuestionOut.model_construct(
-        id=s.id,
-        text=s.text,
-        answer_type=s.answer_type,
-        choices=[ChoiceOut.model_construct(value=v, label=label) for v, label in s.choices],
-        unit=s.unit,
-        help=s.help,
-        declarative=s.declarative,
-        settles=q.settles,
-        scheme_ids=list(q.scheme_ids),
-    )
-
-
-def present_match(ctx: MatchContext, outcome: MatchOutcome) -> MatchResponse:
-    profile = outcome.profile
-    needs = ctx.catalogue.needs.needs
-    naf = profile.naf
-    out_of_scope = outcome.out_of_scope
-    return MatchResponse.model_construct(
-        as_of=outcome.as_of,
-        catalogue_version=ctx.catalogue.version,
-        territory=commune_out(ctx.territories, profile.commune),
-        company=CompanyFactsOut.model_construct(
-            category=CategoryOut.model_construct(
-                possible=sorted(profile.size.possible, key=F.CATEGORIES.index),
-                label=profile.size.label,
-                reason=profile.size.reason,
-            ),
-            naf=NafOut.model_construct(
-                code=naf.code,
-                label=naf.label,
-                section=naf.section,
-                section_label=naf.section_label,
-                division=naf.division,
-                division_label=naf.division_label,
-            )
-            if naf
-            else None,
-        ),
-        needs=NeedsOut.model_construct(
-            codes=sorted(profile.needs),
-            from_text=[
-                NeedMatchOut.model_construct(
-                    code=m.code, label=needs[m.code].label, score=m.score, matched=m.matched, text=m.text
-                )
-                for m in profile.need_matches
-            ],
-        ),
-        results=[scheme_result(s, v, r, profile.needs) for s, v, r in outcome.verdicts],
-        questions=[_question(q) for q in outcome.questions],
-        out_of_scope=OutOfScopeOut.model_construct(
-            count=out_of_scope,
-            message=(
-                f"{out_of_scope} dispositif(s) hors du territoire ou du secteur de l'entreprise, non listé(s)."
-                if out_of_scope
-                else "Tous les dispositifs du catalogue sont évalués."
-            ),
-        ),
-    )
-
-
-def match(ctx: MatchContext, request: MatchRequest, *, as_of: date) -> MatchResponse:
-    return present_match(ctx, match_profile(ctx, request, as_of=as_of))

@@ -1,0 +1,120 @@
+"""The JSON answer of POST /v1/match, built as plain data (its shape is `MatchResponse`).
+
+A match answer holds a few hundred small objects; building them as pydantic models costs
+more than the match itself, so the answer is assembled as dicts and lists, serialised by
+pydantic-core, and its shape is checked against `MatchResponse` by the tests.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.catalogue.loader import Scheme
+from app.rules import facts as F  # noqa: N812 - the short name of the fact ids
+from app.rules.conditions import CriterionResult
+from app.rules.questions import RankedQuestion
+from app.rules.verdict import Verdict
+from app.services.matching import MatchContext, MatchOutcome
+from app.services.territories import commune_out
+
+Json = dict[str, Any]
+
+
+Seen = dict[tuple[int, str | None], Json]
+
+
+def _criterion(result: CriterionResult, urls: dict[str, str], seen: Seen) -> Json:
+    # Interned conditions give the same result object to many schemes: render it once per
+    # source address (two schemes may give the same source id different addresses).
+    url = urls.get(result.source) if result.source else None
+    view = seen.get((id(result), url))
+    if view is None:
+        view = seen[(id(result), url)] = {
+            "criterion": result.criterion,
+            "result": result.result.value,
+            "message": result.message,
+            "expected": result.expected,
+            "actual": result.actual,
+            "source": url,
+            "missing": list(result.missing),
+            "disputed": result.disputed,
+            "details": [_criterion(d, urls, seen) for d in result.details],
+        }
+    return view
+
+
+def scheme_view(scheme: Scheme, verdict: Verdict, relevance: float, needs: frozenset[str], seen: Seen) -> Json:
+    urls = scheme.source_urls
+    d = scheme.definition
+    return {
+        "scheme_id": d.id,
+        "name": d.name,
+        "verdict": verdict.verdict,
+        "relevance": relevance,
+        "matched_needs": [n for n in d.needs if n in needs],
+        "criteria": [_criterion(c, urls, seen) for c in verdict.criteria],
+        "validity": _criterion(verdict.validity, urls, seen),
+        **scheme.published,
+    }
+
+
+def _question(q: RankedQuestion) -> Json:
+    s = q.spec
+    return {
+        "id": s.id,
+        "text": s.text,
+        "answer_type": s.answer_type,
+        "choices": [{"value": v, "label": label} for v, label in s.choices],
+        "unit": s.unit,
+        "help": s.help,
+        "declarative": s.declarative,
+        "settles": q.settles,
+        "scheme_ids": list(q.scheme_ids),
+    }
+
+
+def match_view(ctx: MatchContext, outcome: MatchOutcome) -> Json:
+    profile = outcome.profile
+    needs = ctx.catalogue.needs.needs
+    naf = profile.naf
+    out_of_scope = outcome.out_of_scope
+    seen: Seen = {}
+    return {
+        "as_of": outcome.as_of.isoformat(),
+        "catalogue_version": ctx.catalogue.version,
+        "territory": commune_out(ctx.territories, profile.commune).model_dump(mode="json"),
+        "company": {
+            "category": {
+                "possible": sorted(profile.size.possible, key=F.CATEGORIES.index),
+                "label": profile.size.label,
+                "reason": profile.size.reason,
+            },
+            "naf": {
+                "code": naf.code,
+                "label": naf.label,
+                "section": naf.section,
+                "section_label": naf.section_label,
+                "division": naf.division,
+                "division_label": naf.division_label,
+            }
+            if naf
+            else None,
+        },
+        "needs": {
+            "codes": sorted(profile.needs),
+            "from_text": [
+                {"code": m.code, "label": needs[m.code].label, "score": m.score, "matched": m.matched, "text": m.text}
+                for m in profile.need_matches
+            ],
+        },
+        "results": [scheme_view(s, v, r, profile.needs, seen) for s, v, r in outcome.verdicts],
+        "questions": [_question(q) for q in outcome.questions],
+        "out_of_scope": {
+            "count": out_of_scope,
+            "message": (
+                f"{out_of_scope} dispositif(s) hors du territoire ou du secteur de l'entreprise, non listé(s)."
+                if out_of_scope
+                else "Tous les dispositifs du catalogue sont évalués."
+            ),
+        },
+    }

@@ -1,0 +1,163 @@
+"""POST /v1/match over HTTP against a bare FastAPI endpoint (run by hand: `python -m bench.match_http`).
+
+Both servers: one uvicorn worker, same settings, started side by side; the load generator
+(wrk if installed, else a Python client) hits them in turn, several rounds interleaved, with
+the same body: the realistic profile of bench/profiles.py. Prints req/s, p50, p99 and the
+ratio of the guichet's throughput to the bare endpoint's (target >= 0.5, aim 0.8).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from bench.profiles import MATCH_PROFILE
+
+ROUNDS = 3
+SECONDS = 5
+CONNECTIONS = 16
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def start(app: str, port: int) -> subprocess.Popen[bytes]:
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            app,
+            "--port",
+            str(port),
+            "--workers",
+            "1",
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ],
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)},
+    )
+    body = json.dumps(MATCH_PROFILE).encode()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            request = urllib.request.Request(
+                f"http://127.0.0.1:{port}/v1/match?as_of=2023-06-01", body, {"content-type": "application/json"}
+            )
+            with urllib.request.urlopen(request, timeout=2) as response:
+                if response.status == 200:
+                    return server
+        except OSError:
+            time.sleep(0.1)
+    server.kill()
+    raise RuntimeError(f"{app} did not start")
+
+
+def _to_ms(value: str) -> float:
+    number, unit = re.match(r"([\d.]+)(\w+)", value).groups()  # type: ignore[union-attr]
+    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def run_wrk(port: int, script: Path) -> tuple[float, float, float]:
+    out = subprocess.run(
+        [
+            "wrk",
+            "-t1",
+            f"-c{CONNECTIONS}",
+            f"-d{SECONDS}s",
+            "--latency",
+            "-s",
+            str(script),
+            f"http://127.0.0.1:{port}/v1/match?as_of=2023-06-01",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    p50 = _to_ms(re.search(r"50%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
+    p99 = _to_ms(re.search(r"99%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
+    return rps, p50, p99
+
+
+def run_python(port: int) -> tuple[float, float, float]:
+    """Fallback without wrk: closed-loop keep-alive clients in threads (the client costs more CPU)."""
+    import http.client
+    import threading
+
+    body = json.dumps(MATCH_PROFILE)
+    latencies: list[float] = []
+    stop = time.monotonic() + SECONDS
+
+    def client() -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", port)
+        while time.monotonic() < stop:
+            start_ = time.perf_counter()
+            connection.request("POST", "/v1/match?as_of=2023-06-01", body, {"content-type": "application/json"})
+            connection.getresponse().read()
+            latencies.append((time.perf_counter() - start_) * 1000)
+
+    threads = [threading.Thread(target=client) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    latencies.sort()
+    return len(latencies) / SECONDS, statistics.median(latencies), latencies[int(len(latencies) * 0.99)]
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        script = Path(tmp) / "post.lua"
+        script.write_text(
+            'wrk.method = "POST"\n'
+            f"wrk.body = {json.dumps(json.dumps(MATCH_PROFILE))}\n"
+            'wrk.headers["Content-Type"] = "application/json"\n'
+        )
+        use_wrk = shutil.which("wrk") is not None
+        print(
+            f"load generator: {'wrk' if use_wrk else 'python (wrk not installed: apt install wrk)'}, "
+            f"{CONNECTIONS} connections, {ROUNDS} rounds of {SECONDS} s each, interleaved"
+        )
+        servers = {"guichet": ("app.main:app", free_port()), "bare": ("bench.bare_app:app", free_port())}
+        processes = [start(app, port) for app, port in servers.values()]
+        try:
+            results: dict[str, list[tuple[float, float, float]]] = {name: [] for name in servers}
+            for _ in range(ROUNDS):
+                for name, (_, port) in servers.items():
+                    results[name].append(run_wrk(port, script) if use_wrk else run_python(port))
+        finally:
+            for process in processes:
+                process.terminate()
+                process.wait(timeout=10)
+    summary = {}
+    for name, rows in results.items():
+        rps = statistics.median(r[0] for r in rows)
+        p50 = statistics.median(r[1] for r in rows)
+        p99 = statistics.median(r[2] for r in rows)
+        summary[name] = rps
+        print(
+            f"{name:>8}: {rps:8.0f} req/s  p50 {p50:6.2f} ms  p99 {p99:6.2f} ms  (rounds: "
+            + ", ".join(f"{r[0]:.0f}" for r in rows)
+            + ")"
+        )
+    print(f"ratio guichet / bare: {summary['guichet'] / summary['bare']:.2f} (target >= 0.5, aim 0.8)")
+
+
+if __name__ == "__main__":
+    main()
