@@ -110,14 +110,15 @@ def _profile_territory_keys(facts: F.Facts) -> list[Key] | None:
         if isinstance(value, str):
             keys.append((kind, value))
     status = facts.get(F.TERRITORY_TI_STATUS)
+    lists = facts.get(F.TERRITORY_LISTS)
+    if status is None or not isinstance(lists, Mapping):
+        return None  # what is not known cannot prune
     if status in ("member", "unknown"):
         keys.append(("ti", "*"))
     ti_ids = facts.get(F.TERRITORY_TI_IDS)
     if isinstance(ti_ids, frozenset):
         keys.extend(("ti", str(ti)) for ti in ti_ids)
-    lists = facts.get(F.TERRITORY_LISTS)
-    if isinstance(lists, Mapping):
-        keys.extend(("list", str(i)) for i, status in lists.items() if status in ("member", "unknown"))
+    keys.extend(("list", str(i)) for i, list_status in lists.items() if list_status in ("member", "unknown"))
     return keys
 
 

@@ -11,7 +11,8 @@ from rapidfuzz import fuzz, process
 from app.territory.names import fold
 
 NEED_MATCH_CUTOFF = 86.0
-_SPLIT = re.compile(r"[,;/\n]| et | ou | puis ")
+_PUNCTUATION_SPLIT = re.compile(r"[,;/\n]")
+_CONJUNCTION_SPLIT = re.compile(r" et | ou | puis ")
 
 
 class Need(BaseModel):
@@ -57,7 +58,9 @@ class NeedTaxonomy:
         extra words ignored (token set ratio).
         """
         best: dict[str, NeedMatch] = {}
-        for part in _SPLIT.split(fold(text)):
+        # Punctuation first: folding turns it into spaces.
+        parts = [p for chunk in _PUNCTUATION_SPLIT.split(text) for p in _CONJUNCTION_SPLIT.split(f" {fold(chunk)} ")]
+        for part in parts:
             part = part.strip()
             if len(part) < 3:
                 continue

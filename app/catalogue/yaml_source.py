@@ -91,7 +91,13 @@ def _build(
         return result
     if isinstance(node, yaml.SequenceNode):
         return [_build(item, (*path, i), positions, problems, file) for i, item in enumerate(node.value)]
-    return _scalar_constructor.construct_object(node)
+    try:
+        return _scalar_constructor.construct_object(node)
+    except ValueError as exc:  # e.g. a date with month 13: PyYAML recognises it, then fails to build it
+        problems.append(
+            CatalogueProblem(file, node.start_mark.line + 1, node.start_mark.column + 1, f"valeur invalide : {exc}")
+        )
+        return None
 
 
 def load_located(file: Path) -> LocatedDocument:

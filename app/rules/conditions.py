@@ -668,6 +668,12 @@ def _number_type(name: str, fact: str, criterion: str, label: str, unit: str) ->
             raise ConditionSpecError([], "indiquez « min », « max » ou les deux")
         if condition.low is not None and condition.high is not None and condition.low > condition.high:
             raise ConditionSpecError(["min"], "« min » dépasse « max »")
+        if condition.disputed_low is not None and (condition.low is None or condition.disputed_low >= condition.low):
+            raise ConditionSpecError(["disputed_min"], "« disputed_min » doit accompagner un « min » plus élevé")
+        if condition.disputed_high is not None and (
+            condition.high is None or condition.disputed_high <= condition.high
+        ):
+            raise ConditionSpecError(["disputed_max"], "« disputed_max » doit accompagner un « max » plus bas")
         return condition
 
 
@@ -813,6 +819,10 @@ class CodePrefix(Condition):
     def reads(self) -> tuple[str, ...]:
         return (self.fact,) if self.section_fact is None else (self.fact, self.section_fact)
 
+    @cached_property
+    def _uses_sections(self) -> bool:
+        return any(len(e) == 1 for e in (*self.include, *self.exclude))
+
     def _matches(self, entry: str, code: str, section: object) -> bool:
         if self.section_fact is not None and len(entry) == 1 and entry.isalpha():
             return section == entry
@@ -833,6 +843,10 @@ class CodePrefix(Condition):
         if not isinstance(code, str):
             return self._result(Outcome.UNKNOWN, expected, f"{self.what} inconnu", missing=(self.fact,))
         section = facts.get(self.section_fact) if self.section_fact else None
+        if self.section_fact is not None and section is None and self._uses_sections:
+            return self._result(
+                Outcome.UNKNOWN, expected, f"{self.what} {code}, section inconnue", missing=(self.section_fact,)
+            )
 
         def actual() -> str:
             return f"{self.what} {code}" + (f" (section {section})" if section else "")
