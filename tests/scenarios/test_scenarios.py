@@ -10,6 +10,7 @@ Each tests/scenarios/*.yaml holds a list of scenarios:
         criteria: {vte: {diplome: met}}        # scheme id -> criterion -> result (optional)
         first_question: project.hire.degree_level   (optional)
         questions_exclude: [..]                 (optional)
+        out_of_scope: [..]                      (optional: schemes of another territory or sector, not listed)
         status: 422                             (optional: an error is expected)
         error_field: territory.query            (optional, with status)
 """
@@ -72,6 +73,9 @@ def test_scenario(client: TestClient, scenario: dict[str, Any]) -> None:
     if "first_question" in expect:
         assert body["questions"], "aucune question"
         assert body["questions"][0]["id"] == expect["first_question"], [q["id"] for q in body["questions"]]
+    for scheme_id in expect.get("out_of_scope", []):
+        assert scheme_id not in results
+        assert body["out_of_scope"]["count"] >= len(expect["out_of_scope"])
     asked = {q["id"] for q in body["questions"]}
     for question in expect.get("questions_exclude", []):
         assert question not in asked
