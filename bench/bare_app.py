@@ -9,15 +9,15 @@ from fastapi import FastAPI
 
 from app.main import load_match_context
 from app.schemas.match import MatchRequest, MatchResponse
-from app.services.match_view import match_view
+from app.services.match_view import match_json
 from app.services.matching import match_profile
 from app.settings import get_settings
 from bench.profiles import MATCH_PROFILE
 
 AS_OF = date(2023, 6, 1)
 _CONTEXT = load_match_context(get_settings())
-RESPONSE = MatchResponse.model_validate(
-    match_view(_CONTEXT, match_profile(_CONTEXT, MatchRequest.model_validate(MATCH_PROFILE), as_of=AS_OF))
+RESPONSE = MatchResponse.model_validate_json(
+    match_json(_CONTEXT, match_profile(_CONTEXT, MatchRequest.model_validate(MATCH_PROFILE), as_of=AS_OF))
 )
 
 app = FastAPI()

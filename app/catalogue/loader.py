@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic_core import to_json
 
 from app.catalogue.index import SchemeIndex
 from app.catalogue.needs import NeedsFile, NeedTaxonomy
@@ -77,8 +78,9 @@ class Scheme:
     needs: frozenset[str] = frozenset()
     #: position in the catalogue sorted by name, the last key of the answer order
     rank: int = 0
-    #: what a match answer shows of the scheme besides its verdict, JSON-ready, built once
-    published: dict[str, Any] = field(default_factory=dict)
+    #: what a match answer shows of the scheme besides its verdict: the members of a JSON
+    #: object, serialised once at load (`"summary": …, "benefits": […], …`)
+    published_json: bytes = b""
 
     @property
     def id(self) -> str:
@@ -119,7 +121,7 @@ class Catalogue:
                 s.source_urls,
                 frozenset(s.definition.needs),
                 by_name[s.id],
-                _published(s.definition, s.source_urls),
+                to_json(_published(s.definition, s.source_urls))[1:-1],
             )
             for s in (schemes[i] for i in sorted(schemes))
         )

@@ -4,11 +4,10 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from pydantic_core import to_json
 
 from app.paris_time import today_in_paris
 from app.schemas.match import MatchRequest, MatchResponse
-from app.services.match_view import match_view
+from app.services.match_view import match_json
 from app.services.matching import MatchContext, match_profile
 
 router = APIRouter(prefix="/v1", tags=["Éligibilité"])
@@ -35,5 +34,5 @@ def match(
     ] = None,
 ) -> Response:
     outcome = match_profile(context, profile, as_of=as_of or today_in_paris())
-    # Serialised here, not by FastAPI: the view is plain data in the shape of MatchResponse.
-    return Response(to_json(match_view(context, outcome)), media_type="application/json")
+    # Serialised by the view, not by FastAPI: the answer is built as JSON in the shape of MatchResponse.
+    return Response(match_json(context, outcome), media_type="application/json")

@@ -1,13 +1,16 @@
-"""The JSON answer of POST /v1/match, built as plain data (its shape is `MatchResponse`).
+"""The JSON answer of POST /v1/match (its shape is `MatchResponse`, checked by the tests).
 
 A match answer holds a few hundred small objects; building them as pydantic models costs
-more than the match itself, so the answer is assembled as dicts and lists, serialised by
-pydantic-core, and its shape is checked against `MatchResponse` by the tests.
+more than the match itself. The answer is assembled as plain data and serialised by
+pydantic-core, and the fixed part of each scheme (summary, benefits, sources, conflicts…),
+serialised once when the catalogue is loaded, is joined to it as bytes.
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from pydantic_core import to_json
 
 from app.catalogue.loader import Scheme
 from app.rules import facts as F  # noqa: N812 - the short name of the fact ids
@@ -43,10 +46,10 @@ def _criterion(result: CriterionResult, urls: dict[str, str], seen: Seen) -> Jso
     return view
 
 
-def scheme_view(scheme: Scheme, verdict: Verdict, relevance: float, needs: frozenset[str], seen: Seen) -> Json:
+def scheme_json(scheme: Scheme, verdict: Verdict, relevance: float, needs: frozenset[str], seen: Seen) -> bytes:
     urls = scheme.source_urls
     d = scheme.definition
-    return {
+    evaluated = {
         "scheme_id": d.id,
         "name": d.name,
         "verdict": verdict.verdict,
@@ -54,8 +57,8 @@ def scheme_view(scheme: Scheme, verdict: Verdict, relevance: float, needs: froze
         "matched_needs": [n for n in d.needs if n in needs],
         "criteria": [_criterion(c, urls, seen) for c in verdict.criteria],
         "validity": _criterion(verdict.validity, urls, seen),
-        **scheme.published,
     }
+    return to_json(evaluated)[:-1] + b"," + scheme.published_json + b"}"
 
 
 def _question(q: RankedQuestion) -> Json:
@@ -73,12 +76,19 @@ def _question(q: RankedQuestion) -> Json:
     }
 
 
-def match_view(ctx: MatchContext, outcome: MatchOutcome) -> Json:
+def match_json(ctx: MatchContext, outcome: MatchOutcome) -> bytes:
+    seen: Seen = {}
+    needs = outcome.profile.needs
+    results = b",".join(scheme_json(s, v, r, needs, seen) for s, v, r in outcome.verdicts)
+    head = to_json(_answer_without_results(ctx, outcome))
+    return head[:-1] + b',"results":[' + results + b"]}"
+
+
+def _answer_without_results(ctx: MatchContext, outcome: MatchOutcome) -> Json:
     profile = outcome.profile
     needs = ctx.catalogue.needs.needs
     naf = profile.naf
     out_of_scope = outcome.out_of_scope
-    seen: Seen = {}
     return {
         "as_of": outcome.as_of.isoformat(),
         "catalogue_version": ctx.catalogue.version,
@@ -107,7 +117,6 @@ def match_view(ctx: MatchContext, outcome: MatchOutcome) -> Json:
                 for m in profile.need_matches
             ],
         },
-        "results": [scheme_view(s, v, r, profile.needs, seen) for s, v, r in outcome.verdicts],
         "questions": [_question(q) for q in outcome.questions],
         "out_of_scope": {
             "count": out_of_scope,
