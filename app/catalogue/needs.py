@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from pydantic import BaseModel, ConfigDict, Field
 from rapidfuzz import fuzz, process
@@ -50,8 +51,12 @@ class NeedTaxonomy:
         self._phrases = phrases
         self._owners = owners
         self._token_sets = [frozenset(p.split()) for p in phrases]
+        self._match_text = lru_cache(maxsize=4096)(self._match_text_uncached)
 
     def match_text(self, text: str) -> list[NeedMatch]:
+        return list(self._match_text(text))
+
+    def _match_text_uncached(self, text: str) -> tuple[NeedMatch, ...]:
         """Need codes for a free-text description, best first, each with its score and evidence.
 
         The text is cut at commas and conjunctions ("recruter un soudeur et agrandir l'usine"
@@ -83,4 +88,4 @@ class NeedTaxonomy:
                     continue
                 if code not in best or score > best[code].score:
                     best[code] = NeedMatch(code, round(score, 1), phrase, part)
-        return sorted(best.values(), key=lambda m: (-m.score, m.code))
+        return tuple(sorted(best.values(), key=lambda m: (-m.score, m.code)))

@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import product
 from typing import Literal
 
@@ -174,6 +175,7 @@ def possible_categories(candidates: Candidates) -> frozenset[Category]:
     return frozenset(_category_at(p) for p in _points(candidates))
 
 
+@lru_cache(maxsize=4096)  # a pure function of four figures, asked again for every match
 def assess_size(
     headcount: int | None,
     turnover_eur: float | None,

@@ -13,7 +13,8 @@ from app.services.matching import MatchContext, match_profile
 router = APIRouter(prefix="/v1", tags=["Éligibilité"])
 
 
-def match_context(request: Request) -> MatchContext:
+async def match_context(request: Request) -> MatchContext:
+    # async: a plain attribute read, not worth a hop to the thread pool
     context: MatchContext = request.app.state.match_context
     return context
 
@@ -26,13 +27,15 @@ Context = Annotated[MatchContext, Depends(match_context)]
     response_model=MatchResponse,
     summary="Les dispositifs d'une entreprise : verdict, critère par critère, et questions suivantes",
 )
-def match(
+async def match(
     context: Context,
     profile: MatchRequest,
     as_of: Annotated[
         date | None, Query(description="Date d'évaluation (AAAA-MM-JJ) ; par défaut, aujourd'hui à Paris.")
     ] = None,
 ) -> Response:
+    # Pure computation of about a millisecond, no I/O: run on the event loop rather than
+    # handed to the thread pool and back (one worker per core serves the CPU either way).
     outcome = match_profile(context, profile, as_of=as_of or today_in_paris())
     # Serialised by the view, not by FastAPI: the answer is built as JSON in the shape of MatchResponse.
     return Response(match_json(context, outcome), media_type="application/json")

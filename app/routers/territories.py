@@ -12,7 +12,7 @@ from app.territory.store import TerritoryStore
 router = APIRouter(prefix="/v1", tags=["Territoires"])
 
 
-def territory_store(request: Request) -> TerritoryStore:
+async def territory_store(request: Request) -> TerritoryStore:
     store: TerritoryStore = request.app.state.match_context.territories
     return store
 

@@ -50,6 +50,7 @@ class CriterionResult:
         "note",
         "result",
         "source",
+        "views",
     )
 
     def __init__(
@@ -73,6 +74,9 @@ class CriterionResult:
         self._message = message
         self.label = label
         self.note = note
+        #: renderings of this result by the API, by source address (results are shared
+        #: between schemes and, through a ResultCache, between matches)
+        self.views: dict[str | None, dict[str, object]] = {}
         self.expected = expected
         self._actual = actual
         self.source = source
@@ -162,6 +166,11 @@ class Condition(ABC):
 
     def reads(self) -> tuple[str, ...]:
         return self.facts_used
+
+    @cached_property
+    def read_facts(self) -> tuple[str, ...]:
+        """`reads()`, computed once: the key of this condition's results in a `ResultCache`."""
+        return self.reads()
 
     def leaves(self) -> Iterable[Condition]:
         yield self
@@ -903,7 +912,7 @@ class StartsWithin(Condition):
 
     months: int = 12
     allow_started: bool = False
-    facts_used: ClassVar[tuple[str, ...]] = (F.PROJECT_START,)
+    facts_used: ClassVar[tuple[str, ...]] = (F.PROJECT_START, F.AS_OF)
 
     @cached_property
     def expected_text(self) -> str:

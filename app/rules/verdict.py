@@ -117,12 +117,54 @@ def missing_facts(results: Iterable[CriterionResult]) -> tuple[str, ...]:
 Memo = dict[int, CriterionResult]
 
 
-def evaluate(rules: SchemeRules, facts: Facts, *, as_of: date, memo: Memo | None = None) -> Verdict:
+class ResultCache:
+    """Results of conditions by the values of the facts they read, shared between matches.
+
+    A condition is a pure function of the facts it reads: "PME or ETI" gives the same result
+    to every PME, whoever asks. Partner sites call on every page view with the same few
+    profiles, so most results are found here. The cache is owned with the catalogue whose
+    conditions it holds (keys use their identity) and is emptied when it reaches its size.
+    """
+
+    def __init__(self, max_entries: int = 100_000) -> None:
+        self.max_entries = max_entries
+        self._results: dict[tuple[object, ...], CriterionResult] = {}
+
+    def __len__(self) -> int:
+        return len(self._results)
+
+    def result(self, condition: Condition, facts: Facts) -> CriterionResult:
+        values = [facts.get(f) for f in condition.read_facts]
+        key = (id(condition), *(tuple(sorted(v.items())) if isinstance(v, dict) else v for v in values))
+        try:
+            found = self._results.get(key)
+        except TypeError:  # a fact value that cannot be a key: evaluate without caching
+            return condition.evaluate(facts)
+        if found is None:
+            if len(self._results) >= self.max_entries:
+                self._results.clear()
+            found = self._results[key] = condition.evaluate(facts)
+        return found
+
+    def validity(self, validity: Validity, as_of: date) -> CriterionResult:
+        key = (id(validity), as_of)
+        found = self._results.get(key)
+        if found is None:
+            if len(self._results) >= self.max_entries:
+                self._results.clear()
+            found = self._results[key] = validity.on(as_of)
+        return found
+
+
+def evaluate(
+    rules: SchemeRules, facts: Facts, *, as_of: date, memo: Memo | None = None, cache: ResultCache | None = None
+) -> Verdict:
     """Evaluate one scheme.
 
     `memo` shares results between the schemes of one match: the catalogue interns equal
     conditions (the same "PME or ETI" in many schemes is one object), so each is evaluated
     once per match. Results are keyed by object identity and must not outlive the facts.
+    `cache` shares them between matches, by the values of the facts each condition reads.
     With a memo, `facts` must carry `AS_OF` already (the service sets it once per match).
     """
     if memo is None:
@@ -131,13 +173,17 @@ def evaluate(rules: SchemeRules, facts: Facts, *, as_of: date, memo: Memo | None
             facts = {**facts, AS_OF: as_of}
     validity = memo.get(id(rules.validity))
     if validity is None:
-        validity = memo[id(rules.validity)] = rules.validity.on(as_of)
+        validity = memo[id(rules.validity)] = (
+            cache.validity(rules.validity, as_of) if cache is not None else rules.validity.on(as_of)
+        )
     criteria = []
     not_met = unknown = False
     for condition in rules.conditions:
         result = memo.get(id(condition))
         if result is None:
-            result = memo[id(condition)] = condition.evaluate(facts)
+            result = memo[id(condition)] = (
+                cache.result(condition, facts) if cache is not None else condition.evaluate(facts)
+            )
         criteria.append(result)
         if result.result is Outcome.NOT_MET:
             not_met = True

@@ -23,16 +23,13 @@ from app.services.territories import commune_out
 Json = dict[str, Any]
 
 
-Seen = dict[tuple[int, str | None], Json]
-
-
-def _criterion(result: CriterionResult, urls: dict[str, str], seen: Seen) -> Json:
-    # Interned conditions give the same result object to many schemes: render it once per
-    # source address (two schemes may give the same source id different addresses).
+def _criterion(result: CriterionResult, urls: dict[str, str]) -> Json:
+    # Results are shared between schemes and between matches (ResultCache): each is rendered
+    # once per source address (two schemes may give one source id different addresses).
     url = urls.get(result.source) if result.source else None
-    view = seen.get((id(result), url))
+    view = result.views.get(url)
     if view is None:
-        view = seen[(id(result), url)] = {
+        view = result.views[url] = {
             "criterion": result.criterion,
             "result": result.result.value,
             "message": result.message,
@@ -41,12 +38,12 @@ def _criterion(result: CriterionResult, urls: dict[str, str], seen: Seen) -> Jso
             "source": url,
             "missing": list(result.missing),
             "disputed": result.disputed,
-            "details": [_criterion(d, urls, seen) for d in result.details],
+            "details": [_criterion(d, urls) for d in result.details],
         }
     return view
 
 
-def scheme_json(scheme: Scheme, verdict: Verdict, relevance: float, needs: frozenset[str], seen: Seen) -> bytes:
+def scheme_json(scheme: Scheme, verdict: Verdict, relevance: float, needs: frozenset[str]) -> bytes:
     urls = scheme.source_urls
     d = scheme.definition
     evaluated = {
@@ -55,8 +52,8 @@ def scheme_json(scheme: Scheme, verdict: Verdict, relevance: float, needs: froze
         "verdict": verdict.verdict,
         "relevance": relevance,
         "matched_needs": [n for n in d.needs if n in needs],
-        "criteria": [_criterion(c, urls, seen) for c in verdict.criteria],
-        "validity": _criterion(verdict.validity, urls, seen),
+        "criteria": [_criterion(c, urls) for c in verdict.criteria],
+        "validity": _criterion(verdict.validity, urls),
     }
     return to_json(evaluated)[:-1] + b"," + scheme.published_json + b"}"
 
@@ -77,9 +74,8 @@ def _question(q: RankedQuestion) -> Json:
 
 
 def match_json(ctx: MatchContext, outcome: MatchOutcome) -> bytes:
-    seen: Seen = {}
     needs = outcome.profile.needs
-    results = b",".join(scheme_json(s, v, r, needs, seen) for s, v, r in outcome.verdicts)
+    results = b",".join(scheme_json(s, v, r, needs) for s, v, r in outcome.verdicts)
     head = to_json(_answer_without_results(ctx, outcome))
     return head[:-1] + b',"results":[' + results + b"]}"
 

@@ -15,7 +15,7 @@ from app.problems import DomainError, InvalidInput
 from app.rules import facts as F  # noqa: N812 - the short name of the fact ids
 from app.rules.facts import Interval
 from app.rules.questions import PROFILE_QUESTIONS, QuestionSpec, RankedQuestion, rank_questions
-from app.rules.verdict import Memo, Verdict, evaluate
+from app.rules.verdict import Memo, ResultCache, Verdict, evaluate
 from app.schemas.match import (
     MatchRequest,
 )
@@ -34,10 +34,12 @@ class MatchContext:
     catalogue: Catalogue
     naf: NafNomenclature
     questions: Mapping[str, QuestionSpec]
+    results: ResultCache
 
     @staticmethod
     def build(territories: TerritoryStore, catalogue: Catalogue, naf: NafNomenclature) -> MatchContext:
-        return MatchContext(territories, catalogue, naf, {**PROFILE_QUESTIONS, **catalogue.declarations})
+        questions = {**PROFILE_QUESTIONS, **catalogue.declarations}
+        return MatchContext(territories, catalogue, naf, questions, ResultCache())
 
 
 class TerritoryNotSettled(DomainError):
@@ -241,7 +243,7 @@ def match_profile(ctx: MatchContext, request: MatchRequest, *, as_of: date) -> M
     evaluated = []
     for position in positions:
         scheme = ordered[position]
-        verdict = evaluate(scheme.rules, facts, as_of=as_of, memo=memo)
+        verdict = evaluate(scheme.rules, facts, as_of=as_of, memo=memo, cache=ctx.results)
         evaluated.append((scheme, verdict, float(len(needs & scheme.needs))))
     # Eligible first, then undetermined, then the rest; each group by relevance, then catalogue order.
     evaluated.sort(key=lambda item: (_VERDICT_ORDER[item[1].verdict], -item[2], item[0].rank))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Literal
 
 from rapidfuzz import fuzz, process
@@ -90,6 +91,9 @@ class TerritoryResolver:
 
     def __init__(self, geography: Geography) -> None:
         self.geography = geography
+        # The same few places are asked again and again (a partner's profile on every page
+        # view): resolutions are immutable, remember the recent ones.
+        self._resolve_cached = lru_cache(maxsize=8192)(self._resolve)
         self._alias_by_code: dict[str, list[Alias]] = defaultdict(list)
         by_key: dict[str, list[_NameEntry]] = defaultdict(list)
         for commune in geography.communes.values():
@@ -168,6 +172,9 @@ class TerritoryResolver:
     # -- resolution --------------------------------------------------------------------------
 
     def resolve(self, raw: str, kind: QueryKind = "any") -> Resolution:
+        return self._resolve_cached(raw, kind)
+
+    def _resolve(self, raw: str, kind: QueryKind) -> Resolution:
         query = self.parse(raw, kind)
         if query.code is not None:
             return self._resolve_code(query, kind)
