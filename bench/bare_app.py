@@ -24,5 +24,5 @@ app = FastAPI()
 
 
 @app.post("/v1/match", response_model=MatchResponse)
-def bare_match(profile: MatchRequest) -> MatchResponse:  # noqa: ARG001 - parsed, as the real one
+async def bare_match(profile: MatchRequest) -> MatchResponse:  # noqa: ARG001 - parsed, as the real one
     return RESPONSE

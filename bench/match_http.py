@@ -69,8 +69,8 @@ def start(app: str, port: int) -> subprocess.Popen[bytes]:
 
 
 def _to_ms(value: str) -> float:
-    number, unit = re.match(r"([\d.]+)(\w+)", value).groups()  # type: ignore[union-attr]
-    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", value).groups()  # type: ignore[union-attr]
+    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}[unit]
 
 
 def run_wrk(port: int, script: Path) -> tuple[float, float, float]:
@@ -89,9 +89,15 @@ def run_wrk(port: int, script: Path) -> tuple[float, float, float]:
         text=True,
         check=True,
     ).stdout
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    p50 = _to_ms(re.search(r"50%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
-    p99 = _to_ms(re.search(r"99%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
+    try:
+        rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+        distribution = out.split("Latency Distribution", 1)[1]
+        p50 = _to_ms(re.search(r"^\s+50%\s+(\S+)$", distribution, re.M).group(1))  # type: ignore[union-attr]
+        p99 = _to_ms(re.search(r"^\s+99%\s+(\S+)$", distribution, re.M).group(1))  # type: ignore[union-attr]
+    except (AttributeError, IndexError, KeyError):
+        raise RuntimeError(f"unreadable wrk output:\n{out}") from None
+    if "Non-2xx" in out or "Socket errors" in out:
+        raise RuntimeError(f"errors during the run:\n{out}")
     return rps, p50, p99
 
 

@@ -133,6 +133,9 @@ class ResultCache:
     def __len__(self) -> int:
         return len(self._results)
 
+    def clear(self) -> None:
+        self._results.clear()
+
     def result(self, condition: Condition, facts: Facts) -> CriterionResult:
         values = [facts.get(f) for f in condition.read_facts]
         key = (id(condition), *(tuple(sorted(v.items())) if isinstance(v, dict) else v for v in values))
