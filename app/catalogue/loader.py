@@ -37,7 +37,7 @@ from app.rules.conditions import (
 from app.rules.questions import QuestionSpec
 from app.rules.verdict import SchemeRules, Validity
 from app.territory.geography import Geography
-from app.territory.perimeters import Coverage, PerimeterSet, SourceRef
+from app.territory.perimeters import Coverage, PerimeterSet, SourceRef, communes_of
 
 SCHEMES_DIR = "schemes"
 NEEDS_FILE = "needs.yaml"
@@ -267,18 +267,8 @@ def load_catalogue(directory: Path, geography: Geography, perimeters: PerimeterS
         except CatalogueError as exc:
             problems.extend(exc.problems)
             continue
-        codes: set[str] = set()
-        for i, siren in enumerate(definition.epcis):
-            if siren not in geography.epci_members:
-                problems.append(document.problem(["epcis", i], f"EPCI {siren} inconnu de la géographie de référence"))
-            codes.update(geography.epci_members.get(siren, ()))
-        for i, code in enumerate(definition.communes):
-            if code not in geography.communes:
-                problems.append(
-                    document.problem(["communes", i], f"commune {code} inconnue de la géographie de référence")
-                )
-            codes.add(code)
-        lists[definition.id] = TerritoryList(definition, frozenset(codes))
+        codes = communes_of(document, geography, definition.epcis, definition.communes, problems)
+        lists[definition.id] = TerritoryList(definition, codes)
 
     schemes: dict[str, Scheme] = {}
     files = sorted((directory / SCHEMES_DIR).glob("*.yaml"))

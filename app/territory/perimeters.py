@@ -11,6 +11,7 @@ complete official list; while it is partial, its status is `unknown`.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -18,7 +19,13 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from app.catalogue.yaml_source import CatalogueError, CatalogueProblem, load_located, validate_document
+from app.catalogue.yaml_source import (
+    CatalogueError,
+    CatalogueProblem,
+    LocatedDocument,
+    load_located,
+    validate_document,
+)
 from app.territory.geography import Commune, Geography
 
 PERIMETER_SET_FILE = "perimeter-set.yaml"
@@ -132,6 +139,37 @@ class PerimeterSet:
         return Membership("not_member" if self.coverage == "complete" else "unknown", ())
 
 
+def communes_of(
+    document: LocatedDocument,
+    geography: Geography,
+    epcis: Sequence[str],
+    communes: Sequence[str],
+    problems: list[CatalogueProblem],
+    path: Sequence[str] = (),
+) -> frozenset[str]:
+    """Today's communes of a perimeter given as whole EPCIs and single communes (old INSEE
+    codes mapped to today's commune); unknown codes are added to `problems` at their line."""
+    codes: set[str] = set()
+    for i, siren in enumerate(epcis):
+        members = geography.epci_members.get(siren)
+        if members is None:
+            problems.append(
+                document.problem([*path, "epcis", i], f"EPCI {siren} inconnu de la géographie de référence")
+            )
+        else:
+            codes.update(members)
+    for i, code in enumerate(communes):
+        if code in geography.communes:
+            codes.add(code)
+        elif code in geography.former_codes:
+            codes.update(geography.former_codes[code])
+        else:
+            problems.append(
+                document.problem([*path, "communes", i], f"commune {code} inconnue de la géographie de référence")
+            )
+    return frozenset(codes)
+
+
 def load_perimeter_set(directory: Path, geography: Geography) -> PerimeterSet:
     """Read and check every perimeter file against the reference geography.
 
@@ -162,27 +200,8 @@ def load_perimeter_set(directory: Path, geography: Geography) -> PerimeterSet:
             continue
         if ti.id != file.stem:
             problems.append(document.problem(["id"], f"id « {ti.id} » différent du nom du fichier « {file.stem} »"))
-        codes: set[str] = set()
-        for i, siren in enumerate(ti.perimeter.epcis):
-            members = geography.epci_members.get(siren)
-            if members is None:
-                problems.append(
-                    document.problem(["perimeter", "epcis", i], f"EPCI {siren} inconnu de la géographie de référence")
-                )
-            else:
-                codes.update(members)
-        for i, code in enumerate(ti.perimeter.communes):
-            if code in geography.communes:
-                codes.add(code)
-            elif code in geography.former_codes:
-                codes.update(geography.former_codes[code])
-            else:
-                problems.append(
-                    document.problem(
-                        ["perimeter", "communes", i], f"commune {code} inconnue de la géographie de référence"
-                    )
-                )
-        territories[ti.id] = IndustryTerritory(ti, frozenset(codes))
+        codes = communes_of(document, geography, ti.perimeter.epcis, ti.perimeter.communes, problems, ["perimeter"])
+        territories[ti.id] = IndustryTerritory(ti, codes)
         for code in codes:
             by_commune.setdefault(code, []).append(ti.id)
 
