@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from app.territory.refresh import fetch_package, write_geography
+from app.territory.refresh import fetch_package, write_data_file
 
 NAF_PACKAGE = "@socialgouv/codes-naf"
 NAF_VERSION = "1.1.1"
@@ -117,16 +117,9 @@ def refresh_naf(out: Path) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         package = fetch_package(NAF_PACKAGE, NAF_VERSION, Path(tmp))
         naf = build_naf(json.loads((package.root / "index.json").read_text(encoding="utf-8")))
-        sources = [
-            {
-                "package": package.name,
-                "version": package.version,
-                "tarball_sha256": package.sha256,
-                "url": f"https://www.npmjs.com/package/{package.name}/v/{package.version}",
-            }
-        ]
+        sources = [package.source_record()]
         # One record per line, exactly like the geography, so that a refresh reads well in git diff.
-        write_geography(naf, sources, out)
+        write_data_file(naf, sources, out)
     return {
         "sections": len(naf["sections"]),
         "divisions": len(naf["divisions"]),

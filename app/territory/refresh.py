@@ -32,6 +32,15 @@ class FetchedPackage:
     sha256: str
     root: Path
 
+    def source_record(self) -> dict[str, str]:
+        """How a data file records the package it was built from."""
+        return {
+            "package": self.name,
+            "version": self.version,
+            "tarball_sha256": self.sha256,
+            "url": f"https://www.npmjs.com/package/{self.name}/v/{self.version}",
+        }
+
 
 def fetch_package(name: str, version: str, workdir: Path) -> FetchedPackage:
     """Download and unpack one npm package tarball into `workdir`."""
@@ -131,7 +140,7 @@ def build_geography(decoupage_data: Path, postal_json: Path) -> dict[str, Any]:
     }
 
 
-def write_geography(geography: dict[str, Any], sources: list[dict[str, str]], out: Path) -> None:
+def write_data_file(geography: dict[str, Any], sources: list[dict[str, str]], out: Path) -> None:
     """Write the file one record per line, so that a refresh reads well in `git diff`."""
     geography = {"sources": sources, **geography}
     lines = ["{"]
@@ -160,16 +169,8 @@ def refresh_geography(out: Path) -> dict[str, Any]:
         decoupage = fetch_package(DECOUPAGE_PACKAGE, DECOUPAGE_VERSION, work)
         postal = fetch_package(POSTAL_PACKAGE, POSTAL_VERSION, work)
         geography = build_geography(decoupage.root / "data", postal.root / "codes-postaux.json")
-        sources = [
-            {
-                "package": p.name,
-                "version": p.version,
-                "tarball_sha256": p.sha256,
-                "url": f"https://www.npmjs.com/package/{p.name}/v/{p.version}",
-            }
-            for p in (decoupage, postal)
-        ]
-        write_geography(geography, sources, out)
+        sources = [p.source_record() for p in (decoupage, postal)]
+        write_data_file(geography, sources, out)
     return {
         "communes": len(geography["communes"]),
         "epcis": len(geography["epcis"]),
