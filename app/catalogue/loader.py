@@ -23,6 +23,7 @@ from app.catalogue.yaml_source import (
     CatalogueError,
     CatalogueProblem,
     LocatedDocument,
+    ModelT,
     load_located,
     validate_document,
 )
@@ -37,7 +38,7 @@ from app.rules.conditions import (
 from app.rules.questions import QuestionSpec
 from app.rules.verdict import SchemeRules, Validity
 from app.territory.geography import Geography
-from app.territory.perimeters import Coverage, PerimeterSet, SourceRef, communes_of
+from app.territory.perimeters import Coverage, PerimeterSet, SourceRef, communes_of, status_outside
 
 SCHEMES_DIR = "schemes"
 NEEDS_FILE = "needs.yaml"
@@ -67,7 +68,7 @@ class TerritoryList:
     def status(self, commune_code: str) -> str:
         if commune_code in self.communes:
             return "member"
-        return "not_member" if self.definition.coverage == "complete" else "unknown"
+        return status_outside(self.definition.coverage)
 
 
 @dataclass(frozen=True)
@@ -239,10 +240,12 @@ def load_catalogue(directory: Path, geography: Geography, perimeters: PerimeterS
     problems: list[CatalogueProblem] = []
     digest = hashlib.sha256()
 
-    def read(file: Path) -> LocatedDocument | None:
+    def read(file: Path, model: type[ModelT]) -> tuple[LocatedDocument, ModelT] | None:
+        """The file, checked against its model; None (and its problems noted) when it is invalid."""
         try:
             digest.update(file.relative_to(directory).as_posix().encode() + b"\0" + file.read_bytes())
-            return load_located(file)
+            document = load_located(file)
+            return document, validate_document(document, model)
         except CatalogueError as exc:
             problems.extend(exc.problems)
         except OSError:
@@ -250,39 +253,27 @@ def load_catalogue(directory: Path, geography: Geography, perimeters: PerimeterS
         return None
 
     needs: NeedTaxonomy | None = None
-    needs_doc = read(directory / NEEDS_FILE)
-    if needs_doc is not None:
-        try:
-            needs = NeedTaxonomy(validate_document(needs_doc, NeedsFile).needs)
-        except CatalogueError as exc:
-            problems.extend(exc.problems)
+    needs_read = read(directory / NEEDS_FILE, NeedsFile)
+    if needs_read is not None:
+        needs = NeedTaxonomy(needs_read[1].needs)
 
     lists: dict[str, TerritoryList] = {}
     for file in sorted((directory / LISTS_DIR).glob("*.yaml")):
-        document = read(file)
-        if document is None:
-            continue
-        try:
-            definition = validate_document(document, TerritoryListFile)
-        except CatalogueError as exc:
-            problems.extend(exc.problems)
-            continue
-        codes = communes_of(document, geography, definition.epcis, definition.communes, problems)
-        lists[definition.id] = TerritoryList(definition, codes)
+        list_read = read(file, TerritoryListFile)
+        if list_read is not None:
+            document, definition = list_read
+            codes = communes_of(document, geography, definition.epcis, definition.communes, problems)
+            lists[definition.id] = TerritoryList(definition, codes)
 
     schemes: dict[str, Scheme] = {}
     files = sorted((directory / SCHEMES_DIR).glob("*.yaml"))
     if not files:
         problems.append(CatalogueProblem(directory / SCHEMES_DIR, 1, 1, "aucun dispositif (*.yaml) dans ce dossier"))
     for file in files:
-        document = read(file)
-        if document is None:
+        scheme_read = read(file, SchemeFile)
+        if scheme_read is None:
             continue
-        try:
-            scheme_file = validate_document(document, SchemeFile)
-        except CatalogueError as exc:
-            problems.extend(exc.problems)
-            continue
+        document, scheme_file = scheme_read
         scheme_problems, conditions = _check_scheme(document, scheme_file, needs, perimeters, lists)
         problems.extend(scheme_problems)
         if not scheme_problems:

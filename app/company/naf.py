@@ -7,13 +7,13 @@ belongs to a classe ("25.62"), a groupe ("25.6"), a division ("25") and a sectio
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from rapidfuzz import fuzz
+
+from app.territory.geography import read_data_file
 
 #: the file's name in the data directory (`GUICHET_DATA_DIR`)
 NAF_FILE_NAME = "naf.json"
@@ -97,13 +97,7 @@ class NafNomenclature:
 
 
 def load_naf(path: Path) -> NafNomenclature:
-    try:
-        raw_bytes = path.read_bytes()
-    except OSError as exc:
-        raise NafDataError(f"{path}: fichier de la nomenclature NAF illisible ({exc.strerror})") from exc
-    raw: dict[str, Any] = json.loads(raw_bytes)
-    if raw.get("format") != 1:
-        raise NafDataError(f"{path}: format {raw.get('format')!r} inconnu (attendu : 1)")
+    raw_bytes, raw = read_data_file(path, "de la nomenclature NAF", NafDataError)
 
     sections: dict[str, str] = dict(raw["sections"])
     divisions = {code: label for code, label, _section in raw["divisions"]}

@@ -78,14 +78,20 @@ class Geography:
         return self.epcis.get(commune.epci_siren) if commune.epci_siren else None
 
 
-def load_geography(path: Path) -> Geography:
+def read_data_file(path: Path, what: str, error: type[Exception]) -> tuple[bytes, dict[str, Any]]:
+    """One of the committed data files (format 1): its bytes (for its version) and its content."""
     try:
         raw_bytes = path.read_bytes()
     except OSError as exc:
-        raise GeographyDataError(f"{path}: fichier de géographie illisible ({exc.strerror})") from exc
+        raise error(f"{path}: fichier {what} illisible ({exc.strerror})") from exc
     raw: dict[str, Any] = json.loads(raw_bytes)
     if raw.get("format") != 1:
-        raise GeographyDataError(f"{path}: format {raw.get('format')!r} inconnu (attendu : 1)")
+        raise error(f"{path}: format {raw.get('format')!r} inconnu (attendu : 1)")
+    return raw_bytes, raw
+
+
+def load_geography(path: Path) -> Geography:
+    raw_bytes, raw = read_data_file(path, "de géographie", GeographyDataError)
 
     communes = {
         row[0]: Commune(row[0], row[1], row[2], row[3], row[4], row[5], tuple(row[6]), row[7])

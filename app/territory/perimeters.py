@@ -136,7 +136,13 @@ class PerimeterSet:
         ids = self.by_commune.get(commune.code, ())
         if ids:
             return Membership("member", tuple(self.territories[i] for i in ids))
-        return Membership("not_member" if self.coverage == "complete" else "unknown", ())
+        return Membership(status_outside(self.coverage), ())
+
+
+def status_outside(coverage: Coverage) -> MembershipStatus:
+    """The honesty rule: outside a partial set the status is unknown; only a complete
+    official list may answer not_member."""
+    return "not_member" if coverage == "complete" else "unknown"
 
 
 def communes_of(
