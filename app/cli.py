@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
+import uuid
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo
@@ -12,22 +13,36 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn
+from sqlalchemy.orm import Session, sessionmaker
 
 from app.catalogue.loader import load_catalogue
 from app.catalogue.yaml_source import CatalogueError
 from app.company.naf import NAF_FILE_NAME
 from app.company.naf_refresh import refresh_naf
+from app.db import create_db_engine, session_factory, transaction
 from app.error_messages import french_message
-from app.settings import get_settings
+from app.main import load_match_context
+from app.migrate import DatabaseNotReady, downgrade, prepare_database, upgrade
+from app.problems import InvalidInput
+from app.services.reminders import remind_overdue
+from app.services.tokens import TokenNotFound, create_token, list_tokens, load_token_key, revoke_token
+from app.settings import Settings, get_settings
 from app.territory.geography import load_geography
 from app.territory.perimeters import load_perimeter_set
 from app.territory.refresh import refresh_geography
+from app.territory.store import load_territory_store
 from app.territory.ti_import import DEFAULT_SOURCE_URL, parse_perimeter_file, write_perimeters
 
 cli = typer.Typer(help="Guichet unique Territoires d'industrie", no_args_is_help=True)
 data_cli = typer.Typer(help="Données de référence (géographie officielle)", no_args_is_help=True)
 territories_cli = typer.Typer(help="Périmètres des Territoires d'industrie", no_args_is_help=True)
 catalogue_cli = typer.Typer(help="Catalogue des dispositifs", no_args_is_help=True)
+db_cli = typer.Typer(help="Base de données (migrations Alembic)", no_args_is_help=True)
+tokens_cli = typer.Typer(help="Jetons d'accès (administrateurs, chefs de projet)", no_args_is_help=True)
+cases_cli = typer.Typer(help="Dossiers", no_args_is_help=True)
+cli.add_typer(db_cli, name="db")
+cli.add_typer(tokens_cli, name="tokens")
+cli.add_typer(cases_cli, name="cases")
 cli.add_typer(catalogue_cli, name="catalogue")
 cli.add_typer(data_cli, name="data")
 cli.add_typer(territories_cli, name="territories")
@@ -182,6 +197,127 @@ def catalogue_check(
         f"Catalogue valide : {len(catalogue.schemes)} dispositif(s), {len(catalogue.needs.needs)} besoin(s), "
         f"{len(perimeters.territories)} TI ; version {catalogue.version}."
     )
+
+
+def _database() -> tuple[Settings, sessionmaker[Session]]:
+    settings = get_settings()
+    engine = create_db_engine(settings.database_url)
+    try:
+        prepare_database(engine)
+    except DatabaseNotReady as exc:
+        err.print(f"[red]{escape(str(exc))}[/red]")
+        raise typer.Exit(1) from exc
+    return settings, session_factory(engine)
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@db_cli.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument(help="Révision visée")] = "head") -> None:
+    """Mettre la base au schéma le plus récent (GUICHET_DATABASE_URL ; SQLite par défaut)."""
+    engine = create_db_engine(get_settings().database_url)
+    upgrade(engine, revision)
+    out.print(f"Base {escape(engine.url.render_as_string(hide_password=True))} : schéma à jour ({revision}).")
+
+
+@db_cli.command("downgrade")
+def db_downgrade(revision: Annotated[str, typer.Argument(help="Révision visée (base : tout défaire)")]) -> None:
+    """Revenir à une révision antérieure du schéma."""
+    engine = create_db_engine(get_settings().database_url)
+    downgrade(engine, revision)
+    out.print(f"Base ramenée à la révision {escape(revision)}.")
+
+
+@tokens_cli.command("create")
+def tokens_create(
+    role: Annotated[str, typer.Option(help="admin ou project_lead")],
+    holder: Annotated[str, typer.Option(help="Qui le détient : un rôle, un service (pas de donnée inutile)")],
+    ti: Annotated[
+        list[str] | None, typer.Option(help="Identifiant d'un TI dont le chef de projet voit la file")
+    ] = None,
+    region: Annotated[
+        list[str] | None, typer.Option(help="Code d'une région dont la file régionale est visible")
+    ] = None,
+    days: Annotated[int, typer.Option(help="Durée de validité, en jours")] = 90,
+) -> None:
+    """Créer un jeton d'accès ; il est affiché une seule fois (seule son empreinte est gardée)."""
+    if role not in ("admin", "project_lead"):
+        err.print("[red]--role : admin ou project_lead.[/red]")
+        raise typer.Exit(2)
+    settings, sessions = _database()
+    store = load_territory_store(settings.geography_file, settings.territories_dir)
+    try:
+        with transaction(sessions, writing=True) as session:
+            issued = create_token(
+                session,
+                load_token_key(settings),
+                role=role,  # type: ignore[arg-type]
+                holder=holder,
+                ti_ids=ti or [],
+                region_codes=region or [],
+                known_ti_ids=store.perimeters.territories,
+                known_region_codes=store.geography.regions,
+                valid_for=timedelta(days=days),
+                now=_utc_now(),
+            )
+    except InvalidInput as exc:
+        err.print(f"[red]{escape(exc.detail)}[/red]")
+        raise typer.Exit(2) from exc
+    record = issued.record
+    err.print(
+        f"Jeton {record.id} ({record.role}, {escape(record.holder)}) valable jusqu'au "
+        f"{record.expires_at:%d/%m/%Y %H:%M} UTC. Il ne sera plus jamais affiché :"
+    )
+    print(issued.token)
+
+
+@tokens_cli.command("revoke")
+def tokens_revoke(token_id: Annotated[str, typer.Argument(help="Identifiant du jeton (guichet tokens list)")]) -> None:
+    """Révoquer un jeton : il est refusé dès la requête suivante."""
+    try:
+        parsed = uuid.UUID(token_id)
+    except ValueError as exc:
+        err.print("[red]Identifiant de jeton invalide (UUID attendu).[/red]")
+        raise typer.Exit(2) from exc
+    _, sessions = _database()
+    try:
+        with transaction(sessions, writing=True) as session:
+            record = revoke_token(session, parsed, _utc_now())
+    except TokenNotFound as exc:
+        err.print(f"[red]{escape(exc.detail)}[/red]")
+        raise typer.Exit(1) from exc
+    out.print(f"Jeton {record.id} révoqué le {record.revoked_at:%d/%m/%Y %H:%M} UTC.")
+
+
+@tokens_cli.command("list")
+def tokens_list() -> None:
+    """Lister les jetons (jamais les jetons eux-mêmes : seules leurs empreintes sont gardées)."""
+    _, sessions = _database()
+    now = _utc_now()
+    with transaction(sessions, writing=False) as session:
+        for t in list_tokens(session):
+            state = "révoqué" if t.revoked_at else ("expiré" if t.expires_at <= now else "actif")
+            scope = ", ".join([f"ti:{i}" for i in t.ti_ids] + [f"region:{r}" for r in t.region_codes]) or "toutes"
+            out.print(f"{t.id}  {t.role:<12} {state:<8} {t.expires_at:%Y-%m-%d}  {escape(t.holder)}  [{scope}]")
+
+
+@cases_cli.command("remind")
+def cases_remind(
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Lister sans rien écrire")] = False,
+) -> None:
+    """Lister les dossiers en retard et écrire leurs relances dans la boîte d'envoi (outbox)."""
+    settings, sessions = _database()
+    context = load_match_context(settings)
+    with transaction(sessions, writing=not dry_run) as session:
+        reminders = remind_overdue(session, context, _utc_now(), dry_run=dry_run)
+    for r in reminders:
+        what = "déjà relancé cette semaine" if not r.written else ("à relancer" if dry_run else "relance écrite")
+        out.print(f"{r.case_id}  {r.queue_id:<28} {what:<26} {r.reason}")
+    written = sum(r.written for r in reminders)
+    verb = "à écrire" if dry_run else "écrite(s)"
+    out.print(f"{len(reminders)} relance(s) due(s), {written} {verb}.")
 
 
 def main() -> None:

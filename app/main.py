@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import gc
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 
 from fastapi import FastAPI
 
@@ -13,9 +14,12 @@ from app.body_limit import BodySizeLimit
 from app.catalogue.loader import load_catalogue
 from app.catalogue.yaml_source import CatalogueError
 from app.company.naf import NAF_FILE_NAME, load_naf
+from app.db import create_db_engine, session_factory
+from app.migrate import DatabaseNotReady, prepare_database
 from app.problems import install_problem_handlers
-from app.routers import health, matching, schemes, territories
+from app.routers import cases, health, matching, schemes, stats, territories
 from app.services.matching import MatchContext
+from app.services.tokens import load_token_key
 from app.settings import Settings, get_settings
 from app.territory.store import load_territory_store
 
@@ -37,9 +41,18 @@ def load_match_context(settings: Settings) -> MatchContext:
     return MatchContext.build(territories, catalogue, naf)
 
 
-def create_app(settings: Settings | None = None, context: MatchContext | None = None) -> FastAPI:
-    """Build the application. Data is loaded at start-up (or passed in by tests)."""
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def create_app(
+    settings: Settings | None = None,
+    context: MatchContext | None = None,
+    clock: Callable[[], datetime] = utc_now,
+) -> FastAPI:
+    """Build the application. Data is loaded at start-up (or passed in by tests, with their clock)."""
     settings = settings or get_settings()
+    engine = create_db_engine(settings.database_url)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -51,11 +64,18 @@ def create_app(settings: Settings | None = None, context: MatchContext | None = 
                     logger.error("%s", problem)
                 logger.error("Catalogue invalide (%d erreur(s)) : le service ne démarre pas.", len(exc.problems))
                 raise
+        try:
+            prepare_database(engine)
+        except DatabaseNotReady as exc:
+            logger.error("%s Le service ne démarre pas.", exc)
+            raise
+        app.state.token_key = load_token_key(settings)
         # The reference data is a few million objects that live as long as the process: moved
         # out of the collector's generations, they are no longer scanned at every full
         # collection (which otherwise pauses requests for tens of milliseconds).
         gc.freeze()
         yield
+        engine.dispose()
 
     app = FastAPI(
         title="Guichet unique Territoires d'industrie",
@@ -66,12 +86,17 @@ def create_app(settings: Settings | None = None, context: MatchContext | None = 
     if context is not None:
         app.state.match_context = context
     app.state.settings = settings
+    app.state.db_engine = engine
+    app.state.db_sessions = session_factory(engine)
+    app.state.clock = clock
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     install_problem_handlers(app)
     app.include_router(health.router)
     app.include_router(territories.router)
     app.include_router(matching.router)
     app.include_router(schemes.router)
+    app.include_router(cases.router)
+    app.include_router(stats.router)
     return app
 
 

@@ -26,11 +26,22 @@ class DomainError(Exception):
     status: int = 400
     slug: str = "requete-invalide"
     title: str = "Requête invalide"
+    #: response headers of this problem (WWW-Authenticate of a 401, for instance)
+    headers: dict[str, str] = {}  # noqa: RUF012 - read-only class constant
 
     def __init__(self, detail: str, **extra: Any) -> None:
         super().__init__(detail)
         self.detail = detail
         self.extra = extra
+
+    def within(self, prefix: str) -> DomainError:
+        """The same problem, its fields named from an enclosing object (`territory` -> `profile.territory`)."""
+        errors = self.extra.get("errors")
+        if errors:
+            if self.detail.startswith(errors[0]["field"]):
+                self.detail = f"{prefix}.{self.detail}"
+            self.extra["errors"] = [{**e, "field": f"{prefix}.{e['field']}"} for e in errors]
+        return self
 
 
 class InvalidInput(DomainError):
@@ -49,18 +60,26 @@ class NotFound(DomainError):
 
 
 def problem_response(
-    status: int, slug: str, title: str, detail: str, instance: str | None = None, **extra: Any
+    status: int,
+    slug: str,
+    title: str,
+    detail: str,
+    instance: str | None = None,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
 ) -> JSONResponse:
     body: dict[str, Any] = {"type": PROBLEM_BASE + slug, "title": title, "status": status, "detail": detail}
     if instance:
         body["instance"] = instance
     body.update(extra)
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
 
 
 async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DomainError)
-    return problem_response(exc.status, exc.slug, exc.title, exc.detail, request.url.path, **exc.extra)
+    return problem_response(
+        exc.status, exc.slug, exc.title, exc.detail, request.url.path, headers=exc.headers or None, **exc.extra
+    )
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:

@@ -20,6 +20,12 @@ class Settings(BaseSettings):
     #: request bodies above this size are refused with 413 before they are parsed
     max_body_bytes: int = 64 * 1024
     log_level: str = "info"
+    #: SQLAlchemy URL: SQLite by default; PostgreSQL in production (postgresql+psycopg://…)
+    database_url: str = f"sqlite:///{PROJECT_ROOT / 'var' / 'guichet.sqlite3'}"
+    #: key of the digests under which tokens are stored (HMAC-SHA256); when empty, a random key is
+    #: generated once into `token_key_file`, so that a stolen database alone never yields a token
+    token_key: str = ""
+    token_key_file: Path = PROJECT_ROOT / "var" / "token.key"
 
     @property
     def geography_file(self) -> Path:

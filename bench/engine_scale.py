@@ -101,7 +101,7 @@ def synthetic_catalogue(size: int, context: MatchContext, seed: int, kinds: Call
         )
         schemes[scheme_id] = Scheme(definition, SchemeRules(scheme_id, conditions, validity), {})
     real = context.catalogue
-    return Catalogue.build(schemes, real.needs, real.lists, f"synthetique-{size}")
+    return Catalogue.build(schemes, real.needs, real.lists, real.routing, f"synthetique-{size}")
 
 
 def timed(context: MatchContext, runs: int, *, warm: bool) -> tuple[float, float, int]:

@@ -18,6 +18,7 @@ from pydantic_core import to_json
 
 from app.catalogue.index import SchemeIndex
 from app.catalogue.needs import NeedsFile, NeedTaxonomy
+from app.catalogue.routing import ROUTING_FILE, Routing, RoutingFile, build_routing
 from app.catalogue.scheme import ID_PATTERN, SchemeFile
 from app.catalogue.yaml_source import (
     CatalogueError,
@@ -93,6 +94,7 @@ class Catalogue:
     schemes: dict[str, Scheme]
     needs: NeedTaxonomy
     lists: dict[str, TerritoryList]
+    routing: Routing
     version: str
     #: the schemes in index order, and the index of their territory, sector and size conditions
     ordered: tuple[Scheme, ...]
@@ -102,7 +104,11 @@ class Catalogue:
 
     @staticmethod
     def build(
-        schemes: dict[str, Scheme], needs: NeedTaxonomy, lists: dict[str, TerritoryList], version: str
+        schemes: dict[str, Scheme],
+        needs: NeedTaxonomy,
+        lists: dict[str, TerritoryList],
+        routing: Routing,
+        version: str,
     ) -> Catalogue:
         # Equal conditions (and validity windows) become one object, evaluated once per match.
         interned: dict[object, object] = {}
@@ -136,7 +142,7 @@ class Catalogue:
                             leaf.fact, leaf.question, "boolean", help=leaf.help, declarative=True
                         )
         index = SchemeIndex([s.rules.conditions for s in ordered])
-        return Catalogue(schemes, needs, lists, version, ordered, index, declarations)
+        return Catalogue(schemes, needs, lists, routing, version, ordered, index, declarations)
 
 
 def _published(definition: SchemeFile, urls: Mapping[str, str]) -> dict[str, Any]:
@@ -280,6 +286,12 @@ def load_catalogue(directory: Path, geography: Geography, perimeters: PerimeterS
             rules = SchemeRules(scheme_file.id, conditions, _validity(scheme_file))
             schemes[scheme_file.id] = Scheme(scheme_file, rules, {s.id: s.url for s in scheme_file.sources})
 
-    if problems or needs is None:
+    routing: Routing | None = None
+    routing_read = read(directory / ROUTING_FILE, RoutingFile)
+    if routing_read is not None:
+        routing, routing_problems = build_routing(*routing_read, geography, perimeters)
+        problems.extend(routing_problems)
+
+    if problems or needs is None or routing is None:
         raise CatalogueError(problems)
-    return Catalogue.build(schemes, needs, lists, digest.hexdigest()[:12])
+    return Catalogue.build(schemes, needs, lists, routing, digest.hexdigest()[:12])

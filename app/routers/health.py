@@ -2,8 +2,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 
+from app.db import database_state
 from app.routers.matching import match_context
 from app.services.matching import MatchContext
 
@@ -11,11 +12,13 @@ router = APIRouter(tags=["Service"])
 
 
 @router.get("/health", summary="État du service et versions des données chargées")
-def health(context: Annotated[MatchContext, Depends(match_context)]) -> dict[str, Any]:
+def health(request: Request, context: Annotated[MatchContext, Depends(match_context)]) -> dict[str, Any]:
     geography = context.territories.geography
     perimeters = context.territories.perimeters
+    database = database_state(request.app.state.db_engine)
     return {
-        "status": "ok",
+        "status": "ok" if database["reachable"] else "degraded",
+        "database": database,
         "datasets": {
             "geography": {
                 "version": geography.version,

@@ -123,3 +123,9 @@ def _answer_without_results(ctx: MatchContext, outcome: MatchOutcome) -> Json:
             ),
         },
     }
+
+
+def resolved_profile_json(ctx: MatchContext, outcome: MatchOutcome) -> Json:
+    """The profile as the match understood it (territory, company, needs): a case's snapshot."""
+    answer = _answer_without_results(ctx, outcome)
+    return {key: answer[key] for key in ("as_of", "catalogue_version", "territory", "company", "needs")}

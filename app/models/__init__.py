@@ -1,0 +1,11 @@
+"""The ORM models, one table per module; importing the package registers them all on `Base.metadata`."""
+
+from app.models.access_token import AccessToken
+from app.models.base import Base
+from app.models.case_event import CaseEvent
+from app.models.case_file import CaseFile
+from app.models.case_note import CaseNote
+from app.models.case_scheme import CaseScheme
+from app.models.outbox_message import OutboxMessage
+
+__all__ = ["AccessToken", "Base", "CaseEvent", "CaseFile", "CaseNote", "CaseScheme", "OutboxMessage"]

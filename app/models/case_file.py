@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, CheckConstraint, Date, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.models.base import Base, UtcDateTime
+
+
+class CaseFile(Base):
+    """A request filed from a match, followed to its outcome (« dossier »).
+
+    The profile, the verdicts and the catalogue version are the snapshot taken at filing time:
+    a later catalogue change never rewrites them.
+    """
+
+    __tablename__ = "case_file"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('submitted', 'acknowledged', 'in_review', 'referred', 'accepted', 'declined', "
+            "'withdrawn', 'closed')",
+            name="status",
+        ),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    #: bumped by every change; a change made from a stale version is refused
+    version: Mapped[int] = mapped_column(Integer)
+    queue_id: Mapped[str] = mapped_column(String(80), index=True)
+    assignee_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("access_token.id"))
+
+    # Where the company is, at filing time (for routing and statistics).
+    commune_code: Mapped[str] = mapped_column(String(5))
+    region_code: Mapped[str] = mapped_column(String(3))
+    ti_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    routing: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+    # The snapshot.
+    profile: Mapped[dict[str, Any]] = mapped_column(JSON)
+    verdicts: Mapped[dict[str, Any]] = mapped_column(JSON)
+    catalogue_version: Mapped[str] = mapped_column(String(32))
+    as_of: Mapped[date] = mapped_column(Date)
+    flagged_ineligible: Mapped[bool] = mapped_column(Boolean)
+
+    # What the applicant wrote, and how to reach them (personal data: shown to the case's queue only).
+    message: Mapped[str] = mapped_column(Text)
+    contact_name: Mapped[str] = mapped_column(String(120))
+    contact_email: Mapped[str] = mapped_column(String(254))
+    contact_phone: Mapped[str | None] = mapped_column(String(30))
+    consent_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    tracking_digest: Mapped[str] = mapped_column(String(64), unique=True)
+
+    decline_reason: Mapped[str | None] = mapped_column(String(40))
+    decline_explanation: Mapped[str | None] = mapped_column(Text)
+
+    submitted_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_event_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy's declarative API

@@ -1,0 +1,64 @@
+"""What the case routes depend on: the request's transaction, the clock, who is calling."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+
+from app.db import db_session
+from app.problems import InvalidInput
+from app.services.cases import require_staff
+from app.services.tokens import Principal, Staff, authenticate
+
+# The commit happens when the route returns, before the answer is sent (scope="function").
+Db = Annotated[Session, Depends(db_session, scope="function")]
+
+# Declared for the OpenAPI document (the "Authorize" button); the header is read by `principal`.
+_bearer = HTTPBearer(auto_error=False, description="Jeton d'accès (chef de projet, administrateur) ou de suivi.")
+
+
+def now(request: Request) -> datetime:
+    clock = request.app.state.clock
+    instant: datetime = clock()
+    return instant
+
+
+Now = Annotated[datetime, Depends(now)]
+
+
+def principal(
+    request: Request,
+    session: Db,
+    at: Now,
+    _documented: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    return authenticate(session, request.app.state.token_key, request.headers.get("authorization"), at)
+
+
+def staff(caller: Annotated[Principal, Depends(principal)]) -> Staff:
+    return require_staff(caller)
+
+
+Caller = Annotated[Principal, Depends(principal)]
+StaffCaller = Annotated[Staff, Depends(staff)]
+
+
+def if_match(value: Annotated[str | None, Header(alias="If-Match")] = None) -> int | None:
+    """The version in an If-Match header: `"3"`, `W/"3"` or `3`."""
+    if value is None:
+        return None
+    text = value.strip().removeprefix("W/").strip('"')
+    if not text.isdigit() or int(text) < 1:
+        raise InvalidInput("If-Match", 'version du dossier attendue, par exemple "3" (valeur de l\'en-tête ETag)')
+    return int(text)
+
+
+IfMatch = Annotated[int | None, Depends(if_match)]
+
+
+def etag(version: int) -> dict[str, str]:
+    return {"ETag": f'"{version}"'}

@@ -1,0 +1,255 @@
+"""Request and response models of the case routes (/v1/cases, /v1/stats)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any, Literal
+
+from email_validator import EmailNotValidError, validate_email
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from app.cases.lifecycle import DECLINE_REASONS, Status
+from app.schemas.match import MatchRequest
+
+DeclineReason = Literal[
+    "non_eligible",
+    "dispositif_ferme",
+    "dossier_incomplet",
+    "hors_territoire",
+    "autre_accompagnement",
+    "doublon",
+    "autre",
+]
+assert set(DeclineReason.__args__) == set(DECLINE_REASONS)  # type: ignore[attr-defined]
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ContactIn(_In):
+    name: str = Field(min_length=2, max_length=120, description="Nom de la personne à contacter.")
+    email: str = Field(max_length=254, description="Adresse e-mail.")
+    phone: str | None = Field(
+        default=None, pattern=r"^\+?[0-9][0-9 .()-]{5,24}$", description="Téléphone (facultatif)."
+    )
+    consent: bool = Field(
+        description="Accord pour que le guichet transmette la demande et ces coordonnées à la file qui la traite."
+    )
+
+    @field_validator("email")
+    @classmethod
+    def _is_an_email(cls, value: str) -> str:
+        try:
+            return validate_email(value, check_deliverability=False).normalized
+        except EmailNotValidError:
+            raise ValueError("adresse e-mail invalide (exemple attendu : nom@entreprise.fr)") from None
+
+    @field_validator("consent")
+    @classmethod
+    def _consent_given(cls, value: bool) -> bool:
+        if value is not True:
+            raise ValueError("le consentement est nécessaire : sans lui, le guichet ne peut pas transmettre la demande")
+        return value
+
+    @field_validator("name")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("le nom ne peut pas être vide")
+        return value.strip()
+
+
+class CaseRequest(_In):
+    profile: MatchRequest = Field(description="Le profil, tel qu'envoyé à POST /v1/match.")
+    scheme_ids: list[str] = Field(
+        default_factory=list, max_length=20, description="Dispositifs demandés (vide : demande d'accompagnement)."
+    )
+    acknowledge_ineligible: bool = Field(
+        default=False,
+        description="Le demandeur sait que le résultat est « non éligible » (ou « fermé ») pour un dispositif demandé.",
+    )
+    contact: ContactIn
+    message: str = Field(min_length=1, max_length=5000, description="La demande, en quelques lignes.")
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "profile": {
+                        "territory": {"commune": "32160"},
+                        "company": {"headcount": 45, "naf": "25.62A"},
+                        "needs": ["recrutement"],
+                    },
+                    "scheme_ids": ["vte"],
+                    "contact": {
+                        "name": "Responsable des ressources humaines",
+                        "email": "rh@exemple.fr",
+                        "phone": "05 62 00 00 00",
+                        "consent": True,
+                    },
+                    "message": "Nous voulons recruter un technicien méthodes en VTE.",
+                }
+            ]
+        },
+    )
+
+
+class QueueOut(BaseModel):
+    id: str
+    name: str
+    kind: Literal["industry_territory", "region"]
+
+
+class RoutingOut(BaseModel):
+    queue: QueueOut
+    rule: str
+    reason: str
+    message: str = Field(description="« Votre demande a été transmise à … »")
+
+
+class FiledCase(BaseModel):
+    case_id: uuid.UUID
+    tracking_token: str = Field(description="Jeton de suivi, montré une seule fois : à garder.")
+    status: Status
+    status_label: str
+    version: int
+    routing: RoutingOut
+    flagged_ineligible: bool
+    links: dict[str, str]
+
+
+class StatusChangeIn(_In):
+    to: Status
+    version: int | None = Field(default=None, ge=1, description="Version lue (ou en-tête If-Match).")
+    note: str | None = Field(default=None, max_length=5000, description="Note interne, jamais montrée au demandeur.")
+    decline_reason: DeclineReason | None = Field(default=None, description="Obligatoire pour « declined ».")
+    explanation: str | None = Field(
+        default=None,
+        max_length=2000,
+        description="Explication montrée au demandeur (refus) ; obligatoire avec « autre ».",
+    )
+
+
+class AssignIn(_In):
+    assignee_id: uuid.UUID | None = Field(
+        description="Identifiant du jeton d'un collègue de la file ; null : personne."
+    )
+    version: int | None = Field(default=None, ge=1)
+
+
+class NoteIn(_In):
+    body: str = Field(min_length=1, max_length=5000)
+
+
+class RerouteIn(_In):
+    queue_id: str = Field(description="File de destination : ti:<id du TI> ou region:<code>.")
+    reason: str = Field(min_length=3, max_length=2000)
+    version: int | None = Field(default=None, ge=1)
+
+
+class WithdrawIn(_In):
+    reason: str | None = Field(default=None, max_length=2000)
+    version: int | None = Field(default=None, ge=1)
+
+
+class ContactOut(BaseModel):
+    name: str
+    email: str
+    phone: str | None
+
+
+class SchemeAskedOut(BaseModel):
+    scheme_id: str
+    name: str
+    verdict_at_filing: str
+    acknowledged_ineligible: bool
+
+
+class OverdueOut(BaseModel):
+    overdue: bool
+    reasons: list[str]
+
+
+class EventOut(BaseModel):
+    at: datetime
+    kind: str
+    actor: str
+    from_status: str | None
+    to_status: str | None
+    detail: dict[str, Any]
+    note: str | None
+    version: int
+
+
+class NoteOut(BaseModel):
+    at: datetime
+    author: str
+    body: str
+
+
+class CaseSummary(BaseModel):
+    id: uuid.UUID
+    status: Status
+    status_label: str
+    version: int
+    queue: QueueOut
+    ti_id: str | None
+    commune: dict[str, str]
+    schemes: list[SchemeAskedOut]
+    flagged_ineligible: bool
+    assignee: dict[str, str] | None
+    submitted_at: datetime
+    acknowledged_at: datetime | None
+    last_event_at: datetime
+    waiting_days: int = Field(description="Jours calendaires depuis le dépôt.")
+    overdue: OverdueOut
+    contact: ContactOut | None = Field(description="Réservé à la file du dossier (null pour les autres).")
+
+
+class CasePage(BaseModel):
+    items: list[CaseSummary]
+    total: int
+    page: int
+    per_page: int
+
+
+class CaseDetail(CaseSummary):
+    message: str | None
+    routing: dict[str, Any]
+    profile: dict[str, Any]
+    verdicts: dict[str, Any]
+    catalogue_version: str
+    as_of: date
+    decline_reason: str | None
+    explanation: str | None
+    history: list[EventOut]
+    notes: list[NoteOut]
+
+
+class PublicEventOut(BaseModel):
+    at: datetime
+    status: Status
+    status_label: str
+
+
+class PublicCase(BaseModel):
+    """What the applicant sees with its tracking token: no internal note, no staff name."""
+
+    id: uuid.UUID
+    status: Status
+    status_label: str
+    version: int
+    submitted_at: datetime
+    routing_message: str
+    routing_reason: str
+    schemes: list[SchemeAskedOut]
+    message: str
+    contact: ContactOut
+    decline_reason: str | None
+    decline_reason_label: str | None
+    explanation: str | None
+    history: list[PublicEventOut]
+    can_withdraw: bool

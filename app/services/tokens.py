@@ -1,0 +1,190 @@
+"""Bearer tokens: staff tokens (admin, project lead) and the applicant's tracking token.
+
+A token is 256 random bits, shown once. Only its HMAC-SHA256 digest under a server key is stored,
+so that a copy of the database alone gives no usable token.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.models import AccessToken, CaseFile
+from app.problems import DomainError, InvalidInput
+from app.settings import Settings
+
+Role = Literal["admin", "project_lead"]
+STAFF_PREFIX = "gti_"
+TRACKING_PREFIX = "gtd_"
+#: header WWW-Authenticate of a 401 (RFC 6750)
+BEARER_CHALLENGE = 'Bearer realm="guichet-ti"'
+
+
+class Unauthenticated(DomainError):
+    status = 401
+    slug = "authentification-requise"
+    title = "Authentification requise"
+    headers = {"WWW-Authenticate": BEARER_CHALLENGE}  # noqa: RUF012 - read-only class constant
+
+
+class Forbidden(DomainError):
+    status = 403
+    slug = "acces-refuse"
+    title = "Accès refusé"
+
+
+class TokenNotFound(DomainError):
+    status = 404
+    slug = "jeton-introuvable"
+    title = "Jeton introuvable"
+
+
+def load_token_key(settings: Settings) -> bytes:
+    """The digest key: GUICHET_TOKEN_KEY, else a random key kept in `token_key_file` (made once)."""
+    if settings.token_key:
+        return settings.token_key.encode()
+    path = settings.token_key_file
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # O_EXCL: two processes starting together cannot both write a key.
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as file:
+                file.write(secrets.token_hex(32))
+    return path.read_text().strip().encode()
+
+
+def token_digest(key: bytes, token: str) -> str:
+    return hmac.new(key, token.encode(), hashlib.sha256).hexdigest()
+
+
+def new_token(prefix: str) -> str:
+    return prefix + secrets.token_urlsafe(32)
+
+
+@dataclass(frozen=True)
+class Staff:
+    token_id: uuid.UUID
+    role: Role
+    holder: str
+    ti_ids: frozenset[str]
+    region_codes: frozenset[str]
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    @property
+    def queue_ids(self) -> frozenset[str]:
+        """The queues of a project lead (an admin's are all, see `sees_queue`)."""
+        return frozenset({f"ti:{t}" for t in self.ti_ids} | {f"region:{r}" for r in self.region_codes})
+
+    def sees_queue(self, queue_id: str) -> bool:
+        return self.is_admin or queue_id in self.queue_ids
+
+
+@dataclass(frozen=True)
+class Applicant:
+    """The holder of a case's tracking token: that case, nothing else."""
+
+    case_id: uuid.UUID
+
+
+Principal = Staff | Applicant
+
+
+def authenticate(session: Session, key: bytes, authorization: str | None, now: datetime) -> Principal:
+    if not authorization:
+        raise Unauthenticated("Jeton absent : envoyez l'en-tête Authorization: Bearer <jeton>.")
+    scheme, _, token = authorization.partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        raise Unauthenticated("En-tête Authorization invalide : format attendu « Bearer <jeton> ».")
+    digest = token_digest(key, token)
+    if token.startswith(TRACKING_PREFIX):
+        case_id = session.scalar(select(CaseFile.id).where(CaseFile.tracking_digest == digest))
+        if case_id is None:
+            raise Unauthenticated("Jeton de suivi inconnu.")
+        return Applicant(case_id)
+    row = session.scalar(select(AccessToken).where(AccessToken.digest == digest))
+    if row is None:
+        raise Unauthenticated("Jeton inconnu.")
+    if row.revoked_at is not None:
+        raise Unauthenticated("Jeton révoqué.")
+    if row.expires_at <= now:
+        raise Unauthenticated("Jeton expiré.")
+    return Staff(row.id, row.role, row.holder, frozenset(row.ti_ids), frozenset(row.region_codes))  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: str
+    record: AccessToken
+
+
+def create_token(
+    session: Session,
+    key: bytes,
+    *,
+    role: Role,
+    holder: str,
+    ti_ids: Iterable[str],
+    region_codes: Iterable[str],
+    known_ti_ids: Iterable[str],
+    known_region_codes: Iterable[str],
+    valid_for: timedelta,
+    now: datetime,
+) -> IssuedToken:
+    ti_ids, region_codes = sorted(set(ti_ids)), sorted(set(region_codes))
+    if not holder.strip():
+        raise InvalidInput("holder", "indiquez qui détient le jeton (un rôle, un service)")
+    if role == "project_lead" and not ti_ids and not region_codes:
+        raise InvalidInput("scope", "un chef de projet a au moins une file : --ti ID ou --region CODE")
+    if role == "admin" and (ti_ids or region_codes):
+        raise InvalidInput("scope", "un administrateur voit toutes les files : pas de --ti ni de --region")
+    for field, given, known in (("ti", ti_ids, set(known_ti_ids)), ("region", region_codes, set(known_region_codes))):
+        for value in given:
+            if value not in known:
+                raise InvalidInput(field, f"« {value} » inconnu (connus : {', '.join(sorted(known))})")
+    if valid_for <= timedelta(0):
+        raise InvalidInput("expires", "la durée de validité doit être positive")
+    token = new_token(STAFF_PREFIX)
+    record = AccessToken(
+        id=uuid.uuid4(),
+        digest=token_digest(key, token),
+        role=role,
+        holder=holder.strip(),
+        ti_ids=ti_ids,
+        region_codes=region_codes,
+        created_at=now,
+        expires_at=now + valid_for,
+    )
+    session.add(record)
+    session.flush()
+    return IssuedToken(token, record)
+
+
+def revoke_token(session: Session, token_id: uuid.UUID, now: datetime) -> AccessToken:
+    record = session.get(AccessToken, token_id)
+    if record is None:
+        raise TokenNotFound(f"Aucun jeton d'identifiant {token_id}.")
+    if record.revoked_at is None:
+        record.revoked_at = now
+    return record
+
+
+def list_tokens(session: Session) -> list[AccessToken]:
+    return list(session.scalars(select(AccessToken).order_by(AccessToken.created_at)))
