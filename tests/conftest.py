@@ -1,14 +1,25 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
+import os
+import tempfile
 
-import pytest
-from fastapi.testclient import TestClient
+# Before the app is imported (it reads its settings then): the tests never touch the developer's
+# database, nor its token key.
+_RUN_DIR = tempfile.mkdtemp(prefix="guichet-tests-")
+os.environ["GUICHET_DATABASE_URL"] = f"sqlite:///{_RUN_DIR}/default.sqlite3"
+os.environ["GUICHET_TOKEN_KEY"] = "cle-des-tests"
 
-from app.main import create_app, load_match_context
-from app.services.matching import MatchContext
-from app.settings import get_settings
-from app.territory.store import TerritoryStore
+from collections.abc import Iterator  # noqa: E402
+
+import pytest  # noqa: E402
+from fastapi.testclient import TestClient  # noqa: E402
+
+from app.main import create_app, load_match_context  # noqa: E402
+from app.services.matching import MatchContext  # noqa: E402
+from app.settings import get_settings  # noqa: E402
+from app.territory.store import TerritoryStore  # noqa: E402
+
+pytest_plugins = ["tests.databases", "tests.case_desk"]
 
 
 @pytest.fixture(scope="session")

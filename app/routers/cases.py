@@ -8,7 +8,6 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from app.cases.lifecycle import Status
-from app.paris_time import today_in_paris
 from app.routers.access import Caller, Db, IfMatch, Now, StaffCaller, etag
 from app.routers.matching import Context
 from app.schemas.case import (
@@ -24,6 +23,7 @@ from app.schemas.case import (
     WithdrawIn,
 )
 from app.services import cases
+from app.services.cases import PARIS
 
 router = APIRouter(prefix="/v1/cases", tags=["Dossiers"])
 
@@ -40,10 +40,10 @@ def file_case(
     context: Context,
     session: Db,
     at: Now,
-    as_of: Annotated[date | None, Query(description="Date d'évaluation ; par défaut, aujourd'hui à Paris.")] = None,
+    as_of: Annotated[date | None, Query(description="Date d'évaluation ; par défaut, le jour du dépôt à Paris.")] = None,
 ) -> JSONResponse:
     filed = cases.file_case(
-        session, context, body, key=request.app.state.token_key, now=at, as_of=as_of or today_in_paris()
+        session, context, body, key=request.app.state.token_key, now=at, as_of=as_of or at.astimezone(PARIS).date()
     )
     headers = {"Location": f"/v1/cases/{filed.case_id}", **etag(filed.version)}
     return JSONResponse(filed.model_dump(mode="json"), status_code=201, headers=headers)
