@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from app.cases.lifecycle import Status
+from app.paris_time import PARIS
 from app.routers.access import Caller, Db, IfMatch, Now, StaffCaller, etag
 from app.routers.matching import Context
 from app.schemas.case import (
@@ -23,7 +24,6 @@ from app.schemas.case import (
     WithdrawIn,
 )
 from app.services import cases
-from app.services.cases import PARIS
 
 router = APIRouter(prefix="/v1/cases", tags=["Dossiers"])
 
@@ -40,7 +40,9 @@ def file_case(
     context: Context,
     session: Db,
     at: Now,
-    as_of: Annotated[date | None, Query(description="Date d'évaluation ; par défaut, le jour du dépôt à Paris.")] = None,
+    as_of: Annotated[
+        date | None, Query(description="Date d'évaluation ; par défaut, le jour du dépôt à Paris.")
+    ] = None,
 ) -> JSONResponse:
     filed = cases.file_case(
         session, context, body, key=request.app.state.token_key, now=at, as_of=as_of or at.astimezone(PARIS).date()

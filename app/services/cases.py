@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import Any, NamedTuple
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Select, func, select, update
 from sqlalchemy.orm import Session
@@ -29,6 +28,7 @@ from app.cases.lifecycle import (
 )
 from app.catalogue.routing import Queue
 from app.models import AccessToken, CaseEvent, CaseFile, CaseNote, CaseScheme
+from app.paris_time import PARIS
 from app.problems import DomainError, InvalidInput, NotFound
 from app.rules.verdict import Verdict, evaluate
 from app.schemas.case import (
@@ -57,7 +57,6 @@ from app.services.matching import MatchContext, match_profile
 from app.services.routing import route_commune
 from app.services.tokens import TRACKING_PREFIX, Applicant, Forbidden, Staff, new_token, token_digest
 
-PARIS = ZoneInfo("Europe/Paris")
 #: a case still `submitted` after this many working days is overdue
 SUBMITTED_WORKING_DAYS = 5
 #: an open case with no event for this many days is overdue
