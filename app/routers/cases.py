@@ -41,7 +41,7 @@ def file_case(
     session: Db,
     at: Now,
     as_of: Annotated[
-        date | None, Query(description="Date d'évaluation ; par défaut, le jour du dépôt à Paris.")
+        date | None, Query(description="Date d'évaluation ; défaut : le jour du dépôt, à Paris.")
     ] = None,
 ) -> JSONResponse:
     filed = cases.file_case(
