@@ -40,9 +40,7 @@ def file_case(
     context: Context,
     session: Db,
     at: Now,
-    as_of: Annotated[
-        date | None, Query(description="Date d'évaluation ; défaut : le jour du dépôt, à Paris.")
-    ] = None,
+    as_of: Annotated[date | None, Query(description="Date d'évaluation ; défaut : le jour du dépôt, à Paris.")] = None,
 ) -> JSONResponse:
     filed = cases.file_case(
         session, context, body, key=request.app.state.token_key, now=at, as_of=as_of or at.astimezone(PARIS).date()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import date, datetime
 from typing import Any, Literal
@@ -31,9 +32,7 @@ class _In(BaseModel):
 class ContactIn(_In):
     name: str = Field(min_length=2, max_length=120, description="Nom de la personne à contacter.")
     email: str = Field(max_length=254, description="Adresse e-mail.")
-    phone: str | None = Field(
-        default=None, pattern=r"^\+?[0-9][0-9 .()-]{5,24}$", description="Téléphone (facultatif)."
-    )
+    phone: str | None = Field(default=None, max_length=30, description="Téléphone (facultatif).")
     consent: bool = Field(
         description="Accord pour que le guichet transmette la demande et ces coordonnées à la file qui la traite."
     )
@@ -45,6 +44,16 @@ class ContactIn(_In):
             return validate_email(value, check_deliverability=False).normalized
         except EmailNotValidError:
             raise ValueError("adresse e-mail invalide (exemple attendu : nom@entreprise.fr)") from None
+
+    @field_validator("phone")
+    @classmethod
+    def _is_a_phone_number(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        digits = [c for c in value if c.isdigit()]
+        if not re.fullmatch(r"\+?[0-9 .()-]+", value.strip()) or not 6 <= len(digits) <= 15:
+            raise ValueError("numéro de téléphone invalide (exemple : 05 62 00 00 00 ou +33 5 62 00 00 00)")
+        return value.strip()
 
     @field_validator("consent")
     @classmethod
