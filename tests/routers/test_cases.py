@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import shutil
 import threading
+from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from app.cases.lifecycle import STATUS_LABELS, STAFF_TRANSITIONS
+from app.cases.lifecycle import STAFF_TRANSITIONS, STATUS_LABELS
 from app.db import session_factory, transaction
+from app.main import create_app, load_match_context
 from app.models import CaseEvent, CaseFile, CaseNote, CaseScheme
+from app.settings import PROJECT_ROOT, Settings
 from tests.case_desk import (
     GERS_QUEUE,
     ISLE_JOURDAIN,
@@ -18,6 +23,7 @@ from tests.case_desk import (
     LYON,
     LYON_QUEUE,
     SAINT_CLAUDE,
+    TOKEN_KEY,
     Desk,
     bearer,
     case_body,
@@ -57,8 +63,10 @@ def test_filing_in_l_isle_jourdain_reaches_the_gers_tarn_et_garonne_chef_de_proj
     }
     assert body["routing"]["rule"] == "chef-de-projet-ti"
     assert body["routing"]["message"].startswith("Votre demande a été transmise à : Chef de projet du Territoire")
-    assert body["status"] == "submitted" and body["version"] == 1
-    assert body["tracking_token"].startswith("gtd_") and len(body["tracking_token"]) > 40
+    assert body["status"] == "submitted"
+    assert body["version"] == 1
+    assert body["tracking_token"].startswith("gtd_")
+    assert len(body["tracking_token"]) > 40
     assert response.headers["location"] == f"/v1/cases/{body['case_id']}"
     listed = desk.client.get("/v1/cases", headers=lead(desk)).json()
     assert [item["id"] for item in listed["items"]] == [body["case_id"]]
@@ -95,11 +103,10 @@ def test_the_case_keeps_the_snapshot_of_the_profile_verdicts_and_catalogue_versi
     assert detail["catalogue_version"] == desk.context.catalogue.version
     assert detail["as_of"] == "2026-11-30"  # the filing day in Paris, from the clock
     assert detail["profile"]["given"]["company"]["naf"] == "25.62A"
-    assert detail["profile"]["resolved"]["territory"]["epci"]["name"] == "CC de la Gascogne Toutousaine".replace(
-        "Toutousaine", "Toulousaine"
-    )
+    assert detail["profile"]["resolved"]["territory"]["epci"]["name"] == "CC de la Gascogne Toulousaine"
     verdicts = {r["scheme_id"]: r["verdict"] for r in detail["verdicts"]["results"]}
-    assert verdicts["vte"] == "undetermined" and verdicts["fonds-acceleration"] == "closed"
+    assert verdicts["vte"] == "undetermined"
+    assert verdicts["fonds-acceleration"] == "closed"
     assert detail["schemes"] == [
         {
             "scheme_id": "vte",
@@ -114,16 +121,30 @@ def test_the_case_keeps_the_snapshot_of_the_profile_verdicts_and_catalogue_versi
     assert any(c["criterion"] for c in stored.result["criteria"])  # the explanation, criterion by criterion
 
 
-def test_a_later_catalogue_change_never_rewrites_a_filed_case(desk: Desk) -> None:
+def test_a_later_catalogue_change_never_rewrites_a_filed_case(desk: Desk, tmp_path: Path) -> None:
     body = desk.filed()
-    with transaction(session_factory(desk.database.engine), writing=True) as session:
-        # What a new catalogue would bring: another version, other verdicts. The stored snapshot
-        # is what the case shows, whatever the catalogue loaded now says.
-        case = session.get(CaseFile, __import__("uuid").UUID(body["case_id"]))
-        assert case is not None
-        before = (case.catalogue_version, case.verdicts, case.profile)
-    detail = desk.client.get(f"/v1/cases/{body['case_id']}", headers=lead(desk)).json()
-    assert (detail["catalogue_version"], detail["verdicts"], detail["profile"]) == before
+    headers = lead(desk)
+    before = desk.client.get(f"/v1/cases/{body['case_id']}", headers=headers).json()
+    # The next catalogue renames the VTE: a new catalogue version, served by a new process.
+    catalogue = tmp_path / "catalogue"
+    shutil.copytree(PROJECT_ROOT / "catalogue", catalogue)
+    vte = catalogue / "schemes" / "vte.yaml"
+    vte.write_text(vte.read_text().replace("name: Volontariat Territorial en Entreprise (VTE)", "name: VTE 2027", 1))
+    settings = Settings(
+        database_url=desk.database.url, token_key=TOKEN_KEY, catalogue_dir=catalogue, token_key_file=tmp_path / "k"
+    )
+    context = load_match_context(settings)
+    assert context.catalogue.version != desk.context.catalogue.version
+    assert context.catalogue.schemes["vte"].definition.name.startswith("VTE 2027")
+    with TestClient(create_app(settings, context=context, clock=desk.clock)) as client:
+        after = client.get(f"/v1/cases/{body['case_id']}", headers=headers).json()
+    assert after["catalogue_version"] == desk.context.catalogue.version
+    assert after["schemes"][0]["name"] == "Volontariat Territorial en Entreprise (VTE) – Territoires d'industrie"
+    assert (after["verdicts"], after["profile"], after["routing"]) == (
+        before["verdicts"],
+        before["profile"],
+        before["routing"],
+    )
 
 
 @pytest.mark.parametrize(
@@ -177,7 +198,8 @@ def test_asking_for_an_ineligible_scheme_needs_the_applicant_s_acknowledgement_a
     assert refused.status_code == 422
     error = refused.json()["errors"][0]
     assert error["field"] == "scheme_ids[0]"
-    assert "non éligible" in error["message"] and "acknowledge_ineligible" in error["message"]
+    assert "non éligible" in error["message"]
+    assert "acknowledge_ineligible" in error["message"]
     assert count(desk, CaseFile) == 0
 
     accepted = desk.client.post("/v1/cases", json={**body, "acknowledge_ineligible": True})
@@ -236,7 +258,8 @@ def test_the_happy_path_is_recorded_event_by_event(desk: Desk) -> None:
     case_id, version = reach(desk, headers, "referred")
     version = move(desk, case_id, headers, "accepted", version, note="Accord de l'opérateur").json()["version"]
     final = move(desk, case_id, headers, "closed", version).json()
-    assert final["status"] == "closed" and final["version"] == 6
+    assert final["status"] == "closed"
+    assert final["version"] == 6
     history = [(e["kind"], e["from_status"], e["to_status"], e["version"]) for e in final["history"]]
     assert history == [
         ("filed", None, "submitted", 1),
@@ -266,7 +289,8 @@ def test_every_illegal_transition_is_a_409_that_lists_the_allowed_ones(desk: Des
         assert [a["status"] for a in problem["allowed"]] == list(allowed)
         assert problem["current_status"] == current
     detail = desk.client.get(f"/v1/cases/{case_id}", headers=headers).json()
-    assert detail["status"] == current and detail["version"] == version  # nothing changed
+    assert detail["status"] == current
+    assert detail["version"] == version
 
 
 def test_declining_needs_a_reason_from_the_list_and_autre_needs_an_explanation(desk: Desk) -> None:
@@ -274,11 +298,14 @@ def test_declining_needs_a_reason_from_the_list_and_autre_needs_an_explanation(d
     filed = desk.filed()
     case_id = filed["case_id"]
     missing = move(desk, case_id, headers, "declined", 1)
-    assert missing.status_code == 422 and missing.json()["errors"][0]["field"] == "decline_reason"
+    assert missing.status_code == 422
+    assert missing.json()["errors"][0]["field"] == "decline_reason"
     unknown = move(desk, case_id, headers, "declined", 1, decline_reason="humeur")
-    assert unknown.status_code == 422 and unknown.json()["errors"][0]["field"] == "decline_reason"
+    assert unknown.status_code == 422
+    assert unknown.json()["errors"][0]["field"] == "decline_reason"
     bare_other = move(desk, case_id, headers, "declined", 1, decline_reason="autre")
-    assert bare_other.status_code == 422 and bare_other.json()["errors"][0]["field"] == "explanation"
+    assert bare_other.status_code == 422
+    assert bare_other.json()["errors"][0]["field"] == "explanation"
     done = move(
         desk,
         case_id,
@@ -307,7 +334,8 @@ def test_a_change_from_a_stale_version_is_refused_and_nothing_is_lost(desk: Desk
     assert move(desk, case_id, headers, "acknowledged", 1).status_code == 200
     stale = move(desk, case_id, headers, "declined", 1, decline_reason="doublon")
     assert stale.status_code == 412
-    assert stale.json()["current_version"] == 2 and stale.json()["current_status"] == "acknowledged"
+    assert stale.json()["current_version"] == 2
+    assert stale.json()["current_status"] == "acknowledged"
     detail = desk.client.get(f"/v1/cases/{case_id}", headers=headers)
     assert detail.json()["status"] == "acknowledged"
     assert detail.headers["etag"] == '"2"'
@@ -318,13 +346,16 @@ def test_if_match_carries_the_version_and_a_change_without_any_version_is_428(de
     case_id = desk.filed()["case_id"]
     url = f"/v1/cases/{case_id}/transitions"
     missing = desk.client.post(url, json={"to": "acknowledged"}, headers=headers)
-    assert missing.status_code == 428 and missing.json()["current_version"] == 1
+    assert missing.status_code == 428
+    assert missing.json()["current_version"] == 1
     wrong = desk.client.post(url, json={"to": "acknowledged"}, headers={**headers, "If-Match": '"7"'})
     assert wrong.status_code == 412
     garbage = desk.client.post(url, json={"to": "acknowledged"}, headers={**headers, "If-Match": "*"})
-    assert garbage.status_code == 422 and garbage.json()["errors"][0]["field"] == "If-Match"
+    assert garbage.status_code == 422
+    assert garbage.json()["errors"][0]["field"] == "If-Match"
     right = desk.client.post(url, json={"to": "acknowledged"}, headers={**headers, "If-Match": 'W/"1"'})
-    assert right.status_code == 200 and right.headers["etag"] == '"2"'
+    assert right.status_code == 200
+    assert right.headers["etag"] == '"2"'
 
 
 def test_two_concurrent_changes_from_the_same_version_exactly_one_wins(desk: Desk) -> None:
@@ -334,8 +365,14 @@ def test_two_concurrent_changes_from_the_same_version_exactly_one_wins(desk: Des
         barrier = threading.Barrier(2)
         statuses: list[int] = []
 
-        def change(target: str, extra: dict[str, str], case_id: str = case_id) -> None:
-            barrier.wait()
+        def change(
+            target: str,
+            extra: dict[str, str],
+            case_id: str = case_id,
+            barrier: threading.Barrier = barrier,
+            statuses: list[int] = statuses,
+        ) -> None:
+            barrier.wait()  # both requests leave together
             statuses.append(move(desk, case_id, headers, target, 1, **extra).status_code)
 
         threads = [
@@ -370,7 +407,8 @@ def test_internal_notes_reach_the_queue_never_the_applicant(desk: Desk) -> None:
     assert detail["history"][-1]["kind"] == "note_added"
     public = desk.client.get(f"/v1/cases/{case_id}", headers=bearer(filed["tracking_token"]))
     assert public.status_code == 200
-    assert "Appeler" not in public.text and "notes" not in public.json()
+    assert "Appeler" not in public.text
+    assert "notes" not in public.json()
     assert count(desk, CaseNote) == 1
 
 
@@ -382,7 +420,8 @@ def test_rerouting_moves_the_case_to_another_queue_with_its_reason(desk: Desk) -
     bad = desk.client.post(
         f"/v1/cases/{case_id}/reroute", json={"queue_id": "ti:atlantide", "reason": "essai", "version": 1}, headers=gers
     )
-    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "queue_id"
+    assert bad.status_code == 422
+    assert bad.json()["errors"][0]["field"] == "queue_id"
     moved = desk.client.post(
         f"/v1/cases/{case_id}/reroute",
         json={"queue_id": "region:76", "reason": "Projet régional, hors TI", "version": 1},
@@ -405,7 +444,8 @@ def test_a_case_is_assigned_only_to_an_active_colleague_of_its_queue(desk: Desk)
     url = f"/v1/cases/{case_id}/assign"
     for other in (stranger, revoked):
         refused = desk.client.post(url, json={"assignee_id": str(other), "version": 1}, headers=headers)
-        assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "assignee_id"
+        assert refused.status_code == 422
+        assert refused.json()["errors"][0]["field"] == "assignee_id"
     done = desk.client.post(url, json={"assignee_id": str(colleague), "version": 1}, headers=headers)
     assert done.status_code == 200
     assert done.json()["assignee"] == {"id": str(colleague), "holder": "Développeur économique, PETR"}
@@ -432,9 +472,11 @@ def test_the_queue_filters_by_status_scheme_and_waiting_time_and_paginates(desk:
     assert ids(ti="gers-tarn-et-garonne") == [first, second, third]
     assert ids(waiting_more_than_days=2) == [first]
     page = desk.client.get("/v1/cases", params={"per_page": 2, "page": 2}, headers=headers).json()
-    assert [i["id"] for i in page["items"]] == [third] and page["total"] == 3
+    assert [i["id"] for i in page["items"]] == [third]
+    assert page["total"] == 3
     bad = desk.client.get("/v1/cases", params={"status": "perdu"}, headers=headers)
-    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "status[0]"
+    assert bad.status_code == 422
+    assert bad.json()["errors"][0]["field"] == "status[0]"
 
 
 def test_a_case_left_submitted_beyond_five_working_days_is_overdue(desk: Desk) -> None:
@@ -474,16 +516,19 @@ def test_the_applicant_follows_and_withdraws_its_case_with_its_tracking_token(de
     applicant = bearer(filed["tracking_token"])
     case_id = filed["case_id"]
     public = desk.client.get(f"/v1/cases/{case_id}", headers=applicant).json()
-    assert public["status_label"] == "Déposée" and public["can_withdraw"] is True
+    assert public["status_label"] == "Déposée"
+    assert public["can_withdraw"] is True
     assert public["routing_message"] == filed["routing"]["message"]
     withdrawn = desk.client.post(f"/v1/cases/{case_id}/withdraw", json={"reason": "Projet reporté"}, headers=applicant)
     assert withdrawn.status_code == 200
-    assert withdrawn.json()["status"] == "withdrawn" and withdrawn.json()["can_withdraw"] is False
+    assert withdrawn.json()["status"] == "withdrawn"
+    assert withdrawn.json()["can_withdraw"] is False
     assert [h["status"] for h in withdrawn.json()["history"]] == ["submitted", "withdrawn"]
     again = desk.client.post(f"/v1/cases/{case_id}/withdraw", headers=applicant)
     assert again.status_code == 409
     detail = desk.client.get(f"/v1/cases/{case_id}", headers=lead(desk)).json()
-    assert detail["history"][-1]["actor"] == "Demandeur" and detail["history"][-1]["note"] == "Projet reporté"
+    assert detail["history"][-1]["actor"] == "Demandeur"
+    assert detail["history"][-1]["note"] == "Projet reporté"
 
 
 def test_events_are_never_edited_nor_deleted(desk: Desk) -> None:
