@@ -1,0 +1,319 @@
+"""Schema migrations on fresh, empty databases (SQLite file and a new PostgreSQL database): the
+migration reaches head, undoes itself completely, matches the models, and builds the constraints
+that the models rely on (append-only events, status check, foreign keys)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, inspect, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.orm import Session
+from typer.testing import CliRunner
+
+import tests.databases
+from app.cli import cli
+from app.db import create_db_engine
+from app.migrate import DatabaseNotReady, alembic_config, downgrade, prepare_database, upgrade
+from app.models import Base, CaseEvent, CaseFile
+from app.settings import get_settings
+
+MODEL_TABLES = set(Base.metadata.tables)
+NOW = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)
+
+
+@pytest.fixture(params=tests.databases.BACKENDS)
+def empty(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """An engine on a database that has never been migrated."""
+    if request.param == "sqlite":
+        engine = create_db_engine(f"sqlite:///{tmp_path / 'fresh.sqlite3'}")
+        yield engine
+        engine.dispose()
+        return
+    admin = create_db_engine(tests.databases.POSTGRES_URL).execution_options(isolation_level="AUTOCOMMIT")
+    name = f"guichet_mig_{uuid.uuid4().hex[:12]}"
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:
+        admin.dispose()
+        pytest.fail(f"PostgreSQL injoignable à {tests.databases.POSTGRES_URL} ({type(exc).__name__})")
+    url = make_url(tests.databases.POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    engine = create_db_engine(url)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def head(engine: Engine) -> str:
+    heads = ScriptDirectory.from_config(alembic_config(engine)).get_heads()
+    assert len(heads) == 1, f"one line of migrations expected, heads: {heads}"
+    return heads[0]
+
+
+def versions(engine: Engine) -> list[str]:
+    with engine.connect() as connection:
+        return list(connection.execute(text("SELECT version_num FROM alembic_version")).scalars())
+
+
+def tables(engine: Engine) -> set[str]:
+    return set(inspect(engine).get_table_names())
+
+
+def triggers(engine: Engine) -> set[str]:
+    """The case_event triggers (and, on PostgreSQL, their function) present in the database."""
+    with engine.connect() as connection:
+        if engine.dialect.name == "sqlite":
+            return set(connection.execute(text("SELECT name FROM sqlite_master WHERE type = 'trigger'")).scalars())
+        trigger_names = connection.execute(text("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal"))
+        functions = connection.execute(text("SELECT proname FROM pg_proc WHERE proname LIKE 'case_event%'"))
+        return set(trigger_names.scalars()) | set(functions.scalars())
+
+
+def a_case(status: str = "submitted") -> CaseFile:
+    return CaseFile(
+        id=uuid.uuid4(),
+        status=status,
+        queue_id="region:84",
+        commune_code="69123",
+        region_code="84",
+        ti_id=None,
+        routing={"queue_id": "region:84", "rule": "statut-ti-inconnu"},
+        profile={"commune": "69123"},
+        verdicts={},
+        catalogue_version="abcdef012345",
+        as_of=date(2026, 11, 26),
+        flagged_ineligible=False,
+        message="Nous cherchons un accompagnement pour recruter.",
+        contact_name="Responsable RH",
+        contact_email="rh@example.fr",
+        contact_phone=None,
+        consent_at=NOW,
+        tracking_digest=uuid.uuid4().hex,
+        submitted_at=NOW,
+        last_event_at=NOW,
+    )
+
+
+def an_event(case_id: uuid.UUID) -> CaseEvent:
+    return CaseEvent(
+        case_id=case_id,
+        occurred_at=NOW,
+        kind="filed",
+        actor_kind="applicant",
+        actor_label="Demandeur",
+        from_status=None,
+        to_status="submitted",
+        detail={},
+        note=None,
+        version=1,
+    )
+
+
+def filed_event(engine: Engine) -> int:
+    """A case and its first event, committed; the event's id."""
+    with Session(engine) as session:
+        case = a_case()
+        session.add(case)
+        session.flush()
+        event = an_event(case.id)
+        session.add(event)
+        session.commit()
+        return event.id
+
+
+# -- upgrade, downgrade ----------------------------------------------------------------------------
+
+
+def test_upgrade_from_empty_reaches_head_with_every_model_table(empty: Engine) -> None:
+    assert tables(empty) == set()
+    upgrade(empty)
+    assert versions(empty) == [head(empty)]
+    assert tables(empty) == MODEL_TABLES | {"alembic_version"}
+
+
+def test_upgrading_twice_changes_nothing(empty: Engine) -> None:
+    upgrade(empty)
+    upgrade(empty)
+    assert versions(empty) == [head(empty)]
+
+
+def test_downgrade_to_base_leaves_no_table_nor_trigger(empty: Engine) -> None:
+    upgrade(empty)
+    assert triggers(empty)
+    downgrade(empty, "base")
+    assert tables(empty) & MODEL_TABLES == set()
+    assert tables(empty) <= {"alembic_version"}
+    assert triggers(empty) == set()
+    assert versions(empty) == []
+
+
+def test_upgrade_downgrade_upgrade_round_trip_restores_the_schema_and_its_triggers(empty: Engine) -> None:
+    upgrade(empty)
+    first = triggers(empty)
+    downgrade(empty, "base")
+    upgrade(empty)
+    assert versions(empty) == [head(empty)]
+    assert tables(empty) == MODEL_TABLES | {"alembic_version"}
+    assert triggers(empty) == first
+    event_id = filed_event(empty)
+    with pytest.raises(DBAPIError, match="ajout seul"), empty.begin() as connection:
+        connection.execute(text("DELETE FROM case_event WHERE id = :id"), {"id": event_id})
+
+
+def test_the_migrated_schema_has_no_drift_from_the_models(empty: Engine) -> None:
+    upgrade(empty)
+    with empty.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        assert compare_metadata(context, Base.metadata) == []
+
+
+# -- constraints the database enforces --------------------------------------------------------------
+
+
+def test_the_database_refuses_to_update_a_case_event(empty: Engine) -> None:
+    upgrade(empty)
+    event_id = filed_event(empty)
+    with pytest.raises(DBAPIError, match="ajout seul"), empty.begin() as connection:
+        connection.execute(text("UPDATE case_event SET note = 'réécrit' WHERE id = :id"), {"id": event_id})
+    with empty.connect() as connection:
+        note = connection.execute(text("SELECT note FROM case_event WHERE id = :id"), {"id": event_id}).scalar_one()
+    assert note is None
+
+
+def test_the_database_refuses_to_delete_a_case_event(empty: Engine) -> None:
+    upgrade(empty)
+    event_id = filed_event(empty)
+    with pytest.raises(DBAPIError, match="ajout seul"), empty.begin() as connection:
+        connection.execute(text("DELETE FROM case_event WHERE id = :id"), {"id": event_id})
+    with empty.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM case_event")).scalar_one() == 1
+
+
+def test_the_orm_cannot_delete_a_case_event_either(empty: Engine) -> None:
+    upgrade(empty)
+    event_id = filed_event(empty)
+    with Session(empty) as session:
+        event = session.get(CaseEvent, event_id)
+        assert event is not None
+        session.delete(event)
+        with pytest.raises(DBAPIError, match="ajout seul"):
+            session.commit()
+
+
+def test_new_events_can_still_be_appended(empty: Engine) -> None:
+    upgrade(empty)
+    event_id = filed_event(empty)
+    with Session(empty) as session:
+        case_id = session.get_one(CaseEvent, event_id).case_id
+        session.add(an_event(case_id))
+        session.commit()
+    with empty.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM case_event")).scalar_one() == 2
+
+
+def test_the_status_check_refuses_an_unknown_status(empty: Engine) -> None:
+    upgrade(empty)
+    with Session(empty) as session:
+        session.add(a_case(status="perdu"))
+        with pytest.raises(IntegrityError, match="ck_case_file_status"):
+            session.commit()
+
+
+def test_every_known_status_passes_the_check(empty: Engine) -> None:
+    upgrade(empty)
+    statuses = ["submitted", "acknowledged", "in_review", "referred", "accepted", "declined", "withdrawn", "closed"]
+    with Session(empty) as session:
+        session.add_all([a_case(status) for status in statuses])
+        session.commit()
+    with empty.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM case_file")).scalar_one() == len(statuses)
+
+
+def test_foreign_keys_are_enforced_an_event_of_no_case_is_refused(empty: Engine) -> None:
+    upgrade(empty)
+    with Session(empty) as session:
+        session.add(an_event(uuid.uuid4()))
+        with pytest.raises(IntegrityError):
+            session.commit()
+
+
+# -- start-up ------------------------------------------------------------------------------------
+
+
+def test_prepare_database_migrates_sqlite_and_demands_an_upgrade_elsewhere(empty: Engine) -> None:
+    if empty.dialect.name == "sqlite":
+        prepare_database(empty)
+        assert versions(empty) == [head(empty)]
+        return
+    with pytest.raises(DatabaseNotReady) as caught:
+        prepare_database(empty)
+    message = str(caught.value)
+    assert "« guichet db upgrade »" in message
+    assert "version vide" in message
+    assert f"attendue {head(empty)}" in message
+    assert tables(empty) == set()  # nothing was created behind the operator's back
+
+
+def test_prepare_database_accepts_a_migrated_database(empty: Engine) -> None:
+    upgrade(empty)
+    prepare_database(empty)
+    assert versions(empty) == [head(empty)]
+
+
+def test_prepare_database_after_a_downgrade_migrates_sqlite_and_refuses_postgresql(empty: Engine) -> None:
+    upgrade(empty)
+    downgrade(empty, "base")
+    if empty.dialect.name == "sqlite":
+        prepare_database(empty)  # a SQLite file belongs to the service: brought back to head
+        assert versions(empty) == [head(empty)]
+        return
+    with pytest.raises(DatabaseNotReady, match="guichet db upgrade"):
+        prepare_database(empty)
+
+
+# -- the command line ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def fresh_settings() -> Iterator[None]:
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+@pytest.mark.usefixtures("fresh_settings")
+def test_guichet_db_upgrade_then_downgrade_base_on_a_sqlite_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "cli.sqlite3"
+    monkeypatch.setenv("GUICHET_DATABASE_URL", f"sqlite:///{path}")
+    get_settings.cache_clear()
+    runner = CliRunner()
+    engine = create_db_engine(f"sqlite:///{path}")
+    try:
+        result = runner.invoke(cli, ["db", "upgrade"])
+        assert result.exit_code == 0, result.output
+        assert "schéma à jour (head)" in result.output
+        assert versions(engine) == [head(engine)]
+        assert tables(engine) == MODEL_TABLES | {"alembic_version"}
+
+        result = runner.invoke(cli, ["db", "downgrade", "base"])
+        assert result.exit_code == 0, result.output
+        assert "ramenée à la révision base" in result.output
+        assert tables(engine) & MODEL_TABLES == set()
+        assert versions(engine) == []
+    finally:
+        engine.dispose()
