@@ -300,7 +300,7 @@ def tokens_list() -> None:
         for t in list_tokens(session):
             state = "révoqué" if t.revoked_at else ("expiré" if t.expires_at <= now else "actif")
             scope = ", ".join([f"ti:{i}" for i in t.ti_ids] + [f"region:{r}" for r in t.region_codes]) or "toutes"
-            out.print(f"{t.id}  {t.role:<12} {state:<8} {t.expires_at:%Y-%m-%d}  {escape(t.holder)}  [{scope}]")
+            print(f"{t.id}  {t.role:<12} {state:<8} {t.expires_at:%Y-%m-%d}  {t.holder}  [{scope}]")
 
 
 @cases_cli.command("remind")

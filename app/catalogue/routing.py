@@ -106,6 +106,20 @@ def rule_applies(rule: RoutingRuleFile, status: MembershipStatus, animation: Ani
     )
 
 
+def _template_problem(template: str, allowed: set[str]) -> str | None:
+    """What is wrong with a text to be filled with `allowed` names, or None."""
+    possible = ", ".join(f"{{{n}}}" for n in sorted(allowed))
+    try:
+        fields = [name for _, name, spec, conversion in string.Formatter().parse(template) if name is not None]
+    except ValueError:
+        return f"accolade non fermée : les noms s'écrivent entre accolades ({possible}) ; « {{{{ » pour une accolade"
+    for name in fields:
+        if name not in allowed:
+            shown = f"{{{name}}}" if name else "{}"
+            return f"{shown} inconnu ici (possibles : {possible})"
+    return None
+
+
 def build_routing(
     document: LocatedDocument, definition: RoutingFile, geography: Geography, perimeters: PerimeterSet
 ) -> tuple[Routing | None, list[CatalogueProblem]]:
@@ -117,10 +131,16 @@ def build_routing(
     for i, rule in enumerate(definition.rules):
         if rule.when.animation is not None and rule.when.ti_status not in (None, "member"):
             problem(("rules", i, "when"), "animation ne s'applique qu'aux communes membres (ti_status: member)")
-        allowed = _PLACEHOLDERS[rule.route_to]
-        used = {name for _, name, _, _ in string.Formatter().parse(rule.reason) if name}
-        for name in sorted(used - allowed):
-            problem(("rules", i, "reason"), f"{{{name}}} inconnu ici (possibles : {', '.join(sorted(allowed))})")
+        template_problem = _template_problem(rule.reason, _PLACEHOLDERS[rule.route_to])
+        if template_problem:
+            problem(("rules", i, "reason"), template_problem)
+    for path, template, names in (
+        (("message",), definition.message, {"queue"}),
+        (("regional_queues", "name"), definition.regional_queues.name, {"region"}),
+    ):
+        template_problem = _template_problem(template, names)
+        if template_problem:
+            problem(path, template_problem)
     for status in MEMBERSHIP_STATUSES:
         for animation in ANIMATION_KINDS if status == "member" else ("none",):
             first = next((r for r in definition.rules if rule_applies(r, status, animation)), None)

@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+import csv
+import io
+
+from tests.case_desk import LYON, SAINT_CLAUDE, Desk, bearer
+
+
+def test_stats_count_cases_by_ti_scheme_and_status_with_the_median_time_to_acknowledgement(desk: Desk) -> None:
+    admin = bearer(desk.token("admin", holder="Administration")[0])
+    gers = bearer(desk.token(ti=("gers-tarn-et-garonne",))[0])
+    first = desk.filed()["case_id"]
+    second = desk.filed(scheme_ids=["vte", "geiq-industrie"])["case_id"]
+    desk.filed(SAINT_CLAUDE)
+    desk.filed(LYON, scheme_ids=[])
+    desk.clock.advance(hours=2)
+    desk.client.post(f"/v1/cases/{first}/transitions", json={"to": "acknowledged", "version": 1}, headers=gers)
+    desk.clock.advance(hours=4)
+    desk.client.post(f"/v1/cases/{second}/transitions", json={"to": "acknowledged", "version": 1}, headers=gers)
+
+    everything = desk.client.get("/v1/stats", headers=admin).json()
+    assert everything["total"] == 4
+    assert {c["key"]: c["count"] for c in everything["by_ti"]} == {
+        "": 1,
+        "gers-tarn-et-garonne": 2,
+        "haut-jura": 1,
+    }
+    assert {c["key"]: c["count"] for c in everything["by_scheme"]} == {"vte": 3, "geiq-industrie": 1}
+    assert {c["key"]: c["count"] for c in everything["by_status"]} == {"acknowledged": 2, "submitted": 2}
+    assert everything["acknowledged"] == 2
+    assert everything["median_hours_to_acknowledgement"] == 4.0  # 2 h and 6 h
+    assert everything["overdue"] == 0
+
+    mine = desk.client.get("/v1/stats", headers=gers).json()
+    assert mine["total"] == 2
+    assert [c["key"] for c in mine["by_ti"]] == ["gers-tarn-et-garonne"]
+    assert mine["scope"] == "ti:gers-tarn-et-garonne"
+
+
+def test_stats_count_overdue_cases(desk: Desk) -> None:
+    gers = bearer(desk.token(ti=("gers-tarn-et-garonne",))[0])
+    desk.filed()
+    desk.clock.advance(days=9)  # from Monday 30 November to Wednesday 9 December: sixth working day
+    assert desk.client.get("/v1/stats", headers=gers).json()["overdue"] == 1
+
+
+def test_the_csv_export_carries_the_same_figures(desk: Desk) -> None:
+    gers = bearer(desk.token(ti=("gers-tarn-et-garonne",))[0])
+    desk.filed()
+    response = desk.client.get("/v1/stats", params={"format": "csv"}, headers=gers)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/csv")
+    assert "attachment" in response.headers["content-disposition"]
+    rows = list(csv.reader(io.StringIO(response.text), delimiter=";"))
+    assert rows[0] == ["dimension", "cle", "libelle", "valeur"]
+    assert ["total", "", "Dossiers", "1"] in rows
+    assert ["ti", "gers-tarn-et-garonne", "Gers/Tarn-et-Garonne", "1"] in rows
+    assert ["statut", "submitted", "Déposée", "1"] in rows
+    assert ["retard", "", "Dossiers en retard", "0"] in rows
+    json_figures = desk.client.get("/v1/stats", headers=gers).json()
+    assert json_figures["total"] == 1
+
+
+def test_an_unknown_export_format_is_a_422(desk: Desk) -> None:
+    gers = bearer(desk.token(ti=("gers-tarn-et-garonne",))[0])
+    response = desk.client.get("/v1/stats", params={"format": "xlsx"}, headers=gers)
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "format"

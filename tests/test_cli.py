@@ -1,0 +1,93 @@
+"""The `guichet` commands that touch the database: tokens and reminders (on a SQLite file)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from app.cli import cli
+from app.main import create_app
+from app.services.matching import MatchContext
+from app.settings import Settings, get_settings
+
+KEY = "cle-du-test-cli"
+
+
+@pytest.fixture
+def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
+    url = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
+    monkeypatch.setenv("GUICHET_DATABASE_URL", url)
+    monkeypatch.setenv("GUICHET_TOKEN_KEY", KEY)
+    get_settings.cache_clear()
+    yield Settings(database_url=url, token_key=KEY, token_key_file=tmp_path / "unused")
+    get_settings.cache_clear()
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_a_token_created_by_the_cli_opens_its_queue_until_it_is_revoked(
+    settings: Settings, match_context: MatchContext
+) -> None:
+    code, stdout, stderr = run(
+        "tokens", "create", "--role", "project_lead", "--holder", "Chef de projet TI", "--ti", "gers-tarn-et-garonne"
+    )
+    assert code == 0, stderr
+    token = stdout.strip()
+    assert token.startswith("gti_")
+    assert "ne sera plus jamais affiché" in stderr
+    code, listing, _ = run("tokens", "list")
+    assert code == 0
+    assert "project_lead" in listing
+    assert "actif" in listing
+    assert "ti:gers-tarn-et-garonne" in listing
+    assert token not in listing  # only digests are kept
+    token_id = listing.split()[0]
+
+    with TestClient(create_app(settings, context=match_context)) as client:
+        headers = {"Authorization": f"Bearer {token}"}
+        assert client.get("/v1/cases", headers=headers).status_code == 200
+        code, stdout, _ = run("tokens", "revoke", token_id)
+        assert code == 0
+        assert "révoqué" in stdout
+        refused = client.get("/v1/cases", headers=headers)
+        assert refused.status_code == 401
+        assert "révoqué" in refused.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["--role", "project_lead", "--holder", "X", "--ti", "atlantide"], "« atlantide » inconnu"),
+        (["--role", "project_lead", "--holder", "X"], "au moins une file"),
+        (["--role", "admin", "--holder", "X", "--region", "76"], "toutes les files"),
+        (["--role", "chef", "--holder", "X", "--ti", "haut-jura"], "admin ou project_lead"),
+        (["--role", "project_lead", "--holder", "X", "--region", "99"], "« 99 » inconnu"),
+    ],
+)
+def test_a_bad_token_request_is_refused_and_nothing_is_created(
+    settings: Settings, args: list[str], fragment: str
+) -> None:
+    code, stdout, stderr = run("tokens", "create", *args)
+    assert code == 2
+    assert fragment in stderr
+    assert stdout == ""
+    assert run("tokens", "list")[1] == ""
+
+
+def test_revoking_an_unknown_token_says_so(settings: Settings) -> None:
+    code, _, stderr = run("tokens", "revoke", "00000000-0000-4000-8000-000000000000")
+    assert code == 1
+    assert "Aucun jeton" in stderr
+
+
+def test_remind_with_nothing_overdue_writes_nothing(settings: Settings) -> None:
+    code, stdout, _ = run("cases", "remind")
+    assert code == 0
+    assert "0 relance(s) due(s)" in stdout
