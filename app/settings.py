@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -20,6 +21,15 @@ class Settings(BaseSettings):
     #: request bodies above this size are refused with 413 before they are parsed
     max_body_bytes: int = 64 * 1024
     log_level: str = "info"
+    #: the SIRENE directory (API Recherche d'entreprises); empty: no lookup, a SIRET alone is refused
+    sirene_url: str = "https://recherche-entreprises.api.gouv.fr"
+    #: one lookup, all included (rate limiter wait, connection, 429 pause, body), ends within this
+    sirene_deadline_seconds: float = Field(default=3.0, gt=0, le=60)
+    sirene_cache_ttl_seconds: float = Field(default=3600.0, ge=0)
+    #: an unknown SIRET is remembered for less long: it may be a company registered this week
+    sirene_not_found_ttl_seconds: float = Field(default=300.0, ge=0)
+    #: the public API accepts 7 requests/s per IP address (a self-hosted mirror may allow more)
+    sirene_rate_per_second: float = Field(default=7.0, gt=0)
 
     @property
     def geography_file(self) -> Path:
