@@ -12,9 +12,10 @@ from fastapi import FastAPI
 from app.body_limit import BodySizeLimit
 from app.catalogue.loader import load_catalogue
 from app.catalogue.yaml_source import CatalogueError
+from app.company.directory import SireneClient
 from app.company.naf import NAF_FILE_NAME, load_naf
 from app.problems import install_problem_handlers
-from app.routers import health, matching, schemes, territories
+from app.routers import companies, health, matching, schemes, territories
 from app.services.matching import MatchContext
 from app.settings import Settings, get_settings
 from app.territory.store import load_territory_store
@@ -55,7 +56,19 @@ def create_app(settings: Settings | None = None, context: MatchContext | None = 
         # out of the collector's generations, they are no longer scanned at every full
         # collection (which otherwise pauses requests for tens of milliseconds).
         gc.freeze()
-        yield
+        # One client per process, on the event loop that serves the requests: its connections,
+        # cache and rate limiter are shared by every lookup.
+        app.state.sirene = SireneClient(
+            settings.sirene_url,
+            deadline_seconds=settings.sirene_deadline_seconds,
+            cache_ttl_seconds=settings.sirene_cache_ttl_seconds,
+            not_found_ttl_seconds=settings.sirene_not_found_ttl_seconds,
+            rate_per_second=settings.sirene_rate_per_second,
+        )
+        try:
+            yield
+        finally:
+            await app.state.sirene.aclose()
 
     app = FastAPI(
         title="Guichet unique Territoires d'industrie",
@@ -71,6 +84,7 @@ def create_app(settings: Settings | None = None, context: MatchContext | None = 
     app.include_router(health.router)
     app.include_router(territories.router)
     app.include_router(matching.router)
+    app.include_router(companies.router)
     app.include_router(schemes.router)
     return app
 

@@ -4,14 +4,15 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 
-from app.routers.matching import match_context
+from app.routers.matching import Directory, match_context
 from app.services.matching import MatchContext
 
 router = APIRouter(tags=["Service"])
 
 
 @router.get("/health", summary="État du service et versions des données chargées")
-def health(context: Annotated[MatchContext, Depends(match_context)]) -> dict[str, Any]:
+async def health(context: Annotated[MatchContext, Depends(match_context)], directory: Directory) -> dict[str, Any]:
+    # async and from memory only: answers at once even while the directory hangs.
     geography = context.territories.geography
     perimeters = context.territories.perimeters
     return {
@@ -32,4 +33,5 @@ def health(context: Annotated[MatchContext, Depends(match_context)]) -> dict[str
             "catalogue": {"version": context.catalogue.version, "schemes": len(context.catalogue.schemes)},
             "naf": {"version": context.naf.version, "codes": len(context.naf)},
         },
+        "sirene": directory.health(),
     }

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import socket
 import time
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from itertools import pairwise
 from typing import Any
@@ -34,19 +33,6 @@ from tests.fake_directory import (
 
 # Far above any deadline used here, far below a hang's 30 s: "it did not wait for the server".
 GENEROUS = 10.0
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[FakeDirectory]:
-    with FakeDirectory().running() as directory:
-        yield directory
-
-
-@pytest.fixture
-def directory(server: FakeDirectory) -> FakeDirectory:
-    server.reset()
-    server.default_script()
-    return server
 
 
 def lookup(client: SireneClient, siret: str) -> Establishment | None:
