@@ -150,6 +150,14 @@ def save_jura_payload() -> dict[str, Any]:
     )
 
 
+def secondary_payload(siret: str) -> dict[str, Any]:
+    """Another establishment of the same company, in L'Isle-Jourdain (benchmarks use many of them)."""
+    site = _site(siret, "32160", "32600", "L'ISLE-JOURDAIN", "25.62A")
+    return _payload(
+        _result(SIREN_SAVE, "ATELIERS MECANIQUES DE LA SAVE", _save_head_office(), matching_etablissements=[site])
+    )
+
+
 def closed_payload() -> dict[str, Any]:
     site = _site(
         SIRET_CLOSED,
