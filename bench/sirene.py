@@ -21,6 +21,7 @@ from typing import Any
 
 from app.company.identifiers import luhn_valid
 from bench.match_http import free_port, start
+from bench.profiles import MATCH_PROFILE
 from tests.fake_directory import SIREN_SAVE, SIRET_SAVE_HEAD_OFFICE, FakeDirectory, Reply, json_reply, secondary_payload
 
 ROUNDS = 3
@@ -28,16 +29,8 @@ REQUESTS = 500
 COLD = 40
 HANG_SIRET = "51234567900991"
 
-COMMON: dict[str, Any] = {
-    "needs": ["recrutement", "investissement"],
-    "needs_text": "recruter un technicien et moderniser une ligne de production",
-    "project": {
-        "investment_eur": 500_000,
-        "start_on": "2023-09-01",
-        "hire": {"degree_level": "bac+3", "contract": "cdi", "duration_months": 12, "graduated_within_2_years": True},
-    },
-    "answers": {"answers.vte-charte": True},
-}
+# The profile of the HTTP benchmark, less what a SIRET gives.
+COMMON: dict[str, Any] = {k: v for k, v in MATCH_PROFILE.items() if k not in ("territory", "company")}
 BY_SIRET = {"siret": SIRET_SAVE_HEAD_OFFICE, **COMMON}
 # What the directory gives for that SIRET, typed in by the applicant instead.
 IN_FULL = {
