@@ -25,6 +25,8 @@ SIRET_SAVE_JURA = "51234567900025"  # Saint-Claude (39478), Jura: TI Haut-Jura
 SIREN_CLOSED = "498765437"  # PLASTURGIE DU LIZON
 SIRET_CLOSED = "49876543700013"  # Saint-Claude, closed on 2022-06-30
 SIRET_UNKNOWN = "42424242800011"
+#: far above any deadline the tests use, far below a hang's 30 s: "it did not wait for the server"
+GENEROUS_SECONDS = 10.0
 # The directors in the fixtures: nothing of them may reach an answer of the guichet.
 DIRECTOR_NAMES = ("FICTIFNOM", "Camille Exemplaire", "HOLDING FICTIVE DES DIRIGEANTS")
 

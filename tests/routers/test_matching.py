@@ -14,6 +14,8 @@ from tests.fake_directory import (
     SIRET_UNKNOWN,
     FakeDirectory,
     Reply,
+    json_reply,
+    save_head_office_payload,
 )
 
 PROFILE: dict[str, Any] = {
@@ -356,3 +358,21 @@ def test_a_siret_is_looked_up_once_then_served_from_the_cache(api: TestClient, d
     for _ in range(3):
         post(api, {"siret": SIRET_SAVE_HEAD_OFFICE})
     assert len(directory.requests_for(SIRET_SAVE_HEAD_OFFICE)) == 1
+
+
+def test_an_establishment_abroad_needs_a_territory(api: TestClient, directory: FakeDirectory) -> None:
+    payload = save_head_office_payload()
+    site = payload["results"][0]["matching_etablissements"][0]
+    site.update(commune=None, code_postal=None, libelle_commune=None)
+    directory.script(SIRET_SAVE_HEAD_OFFICE, json_reply(payload))
+    response = api.post("/v1/match", json={"siret": SIRET_SAVE_HEAD_OFFICE})
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "territory"
+    assert post(api, {"siret": SIRET_SAVE_HEAD_OFFICE, "territory": {"commune": "32160"}})["lookup"]["status"] == "ok"
+
+
+def test_a_siret_typed_with_spaces_is_read(api: TestClient) -> None:
+    spaced = " ".join((SIRET_SAVE_JURA[:3], SIRET_SAVE_JURA[3:6], SIRET_SAVE_JURA[6:9], SIRET_SAVE_JURA[9:]))
+    body = post(api, {"siret": spaced})
+    assert body["lookup"]["siret"] == SIRET_SAVE_JURA
+    assert body["territory"]["code"] == "39478"
