@@ -29,6 +29,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.territory
 	$(BIN)/python -m bench.engine_scale
 	$(BIN)/python -m bench.match_http
+	$(BIN)/python -m bench.sirene
 
 refresh-data: $(STAMP)
 	$(BIN)/guichet data refresh

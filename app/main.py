@@ -13,11 +13,12 @@ from fastapi import FastAPI
 from app.body_limit import BodySizeLimit
 from app.catalogue.loader import load_catalogue
 from app.catalogue.yaml_source import CatalogueError
+from app.company.directory import SireneClient
 from app.company.naf import NAF_FILE_NAME, load_naf
 from app.db import create_db_engine, session_factory
 from app.migrate import DatabaseNotReady, prepare_database
 from app.problems import install_problem_handlers
-from app.routers import cases, health, matching, schemes, stats, territories
+from app.routers import cases, companies, health, matching, schemes, stats, territories
 from app.services.matching import MatchContext
 from app.services.tokens import load_token_key
 from app.settings import Settings, get_settings
@@ -74,8 +75,20 @@ def create_app(
         # out of the collector's generations, they are no longer scanned at every full
         # collection (which otherwise pauses requests for tens of milliseconds).
         gc.freeze()
-        yield
-        engine.dispose()
+        # One client per process, on the event loop that serves the requests: its connections,
+        # cache and rate limiter are shared by every lookup.
+        app.state.sirene = SireneClient(
+            settings.sirene_url,
+            deadline_seconds=settings.sirene_deadline_seconds,
+            cache_ttl_seconds=settings.sirene_cache_ttl_seconds,
+            not_found_ttl_seconds=settings.sirene_not_found_ttl_seconds,
+            rate_per_second=settings.sirene_rate_per_second,
+        )
+        try:
+            yield
+        finally:
+            await app.state.sirene.aclose()
+            engine.dispose()
 
     app = FastAPI(
         title="Guichet unique Territoires d'industrie",
@@ -94,6 +107,7 @@ def create_app(
     app.include_router(health.router)
     app.include_router(territories.router)
     app.include_router(matching.router)
+    app.include_router(companies.router)
     app.include_router(schemes.router)
     app.include_router(cases.router)
     app.include_router(stats.router)

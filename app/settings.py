@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -26,6 +27,15 @@ class Settings(BaseSettings):
     #: generated once into `token_key_file`, so that a stolen database alone never yields a token
     token_key: str = ""
     token_key_file: Path = PROJECT_ROOT / "var" / "token.key"
+    #: the SIRENE directory (API Recherche d'entreprises); empty: no lookup, a SIRET alone is refused
+    sirene_url: str = "https://recherche-entreprises.api.gouv.fr"
+    #: one lookup, all included (rate limiter wait, connection, 429 pause, body), ends within this
+    sirene_deadline_seconds: float = Field(default=3.0, gt=0, le=60)
+    sirene_cache_ttl_seconds: float = Field(default=3600.0, ge=0)
+    #: an unknown SIRET is remembered for less long: it may be a company registered this week
+    sirene_not_found_ttl_seconds: float = Field(default=300.0, ge=0)
+    #: the public API accepts 7 requests/s per IP address (a self-hosted mirror may allow more)
+    sirene_rate_per_second: float = Field(default=7.0, gt=0)
 
     @property
     def geography_file(self) -> Path:

@@ -115,7 +115,9 @@ def bearer(token: str) -> dict[str, str]:
 
 @pytest.fixture
 def desk(database: Database, match_context: MatchContext, tmp_path: Any) -> Iterator[Desk]:
-    settings = Settings(database_url=database.url, token_key=TOKEN_KEY, token_key_file=tmp_path / "unused.key")
+    settings = Settings(
+        database_url=database.url, token_key=TOKEN_KEY, token_key_file=tmp_path / "unused.key", sirene_url=""
+    )
     clock = Clock()
     with TestClient(create_app(settings, context=match_context, clock=clock)) as client:
         yield Desk(client, database, match_context, clock)

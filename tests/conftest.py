@@ -16,8 +16,9 @@ from fastapi.testclient import TestClient  # noqa: E402
 
 from app.main import create_app, load_match_context  # noqa: E402
 from app.services.matching import MatchContext  # noqa: E402
-from app.settings import get_settings  # noqa: E402
+from app.settings import Settings, get_settings  # noqa: E402
 from app.territory.store import TerritoryStore  # noqa: E402
+from tests.fake_directory import FakeDirectory  # noqa: E402
 
 pytest_plugins = ["tests.databases", "tests.case_desk"]
 
@@ -33,7 +34,35 @@ def territory_store(match_context: MatchContext) -> TerritoryStore:
     return match_context.territories
 
 
+def settings_with(**changes: object) -> Settings:
+    return get_settings().model_copy(update=changes)
+
+
 @pytest.fixture(scope="session")
 def client(match_context: MatchContext) -> Iterator[TestClient]:
-    with TestClient(create_app(context=match_context)) as test_client:
+    # No directory: a test of this client can never reach the public API.
+    with TestClient(create_app(settings_with(sirene_url=""), context=match_context)) as test_client:
+        yield test_client
+
+
+@pytest.fixture(scope="session")
+def fake_directory_server() -> Iterator[FakeDirectory]:
+    """The stand-in SIRENE directory, a real HTTP server on 127.0.0.1, for the whole run."""
+    with FakeDirectory().running() as directory:
+        yield directory
+
+
+@pytest.fixture
+def directory(fake_directory_server: FakeDirectory) -> FakeDirectory:
+    """The stand-in directory with its usual companies and no request recorded yet."""
+    fake_directory_server.reset()
+    fake_directory_server.default_script()
+    return fake_directory_server
+
+
+@pytest.fixture
+def api(match_context: MatchContext, directory: FakeDirectory) -> Iterator[TestClient]:
+    """The service wired to the stand-in directory, with a fresh cache and a 0.5 s deadline."""
+    settings = settings_with(sirene_url=directory.url, sirene_deadline_seconds=0.5)
+    with TestClient(create_app(settings, context=match_context)) as test_client:
         yield test_client

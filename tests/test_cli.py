@@ -23,7 +23,7 @@ def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settin
     monkeypatch.setenv("GUICHET_DATABASE_URL", url)
     monkeypatch.setenv("GUICHET_TOKEN_KEY", KEY)
     get_settings.cache_clear()
-    yield Settings(database_url=url, token_key=KEY, token_key_file=tmp_path / "unused")
+    yield Settings(database_url=url, token_key=KEY, token_key_file=tmp_path / "unused", sirene_url="")
     get_settings.cache_clear()
 
 

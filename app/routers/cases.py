@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from app.cases.lifecycle import Status
 from app.paris_time import PARIS
 from app.routers.access import Caller, Db, IfMatch, Now, StaffCaller, etag
-from app.routers.matching import Context
+from app.routers.matching import Context, Directory
 from app.schemas.case import (
     AssignIn,
     CaseDetail,
@@ -34,16 +34,23 @@ router = APIRouter(prefix="/v1/cases", tags=["Dossiers"])
     response_model=FiledCase,
     summary="Déposer une demande à partir d'un profil : elle est transmise à la file qui la traite",
 )
-def file_case(
+async def file_case(
     request: Request,
     body: CaseRequest,
     context: Context,
+    directory: Directory,
     session: Db,
     at: Now,
     as_of: Annotated[date | None, Query(description="Date d'évaluation ; défaut : le jour du dépôt, à Paris.")] = None,
 ) -> JSONResponse:
-    filed = cases.file_case(
-        session, context, body, key=request.app.state.token_key, now=at, as_of=as_of or at.astimezone(PARIS).date()
+    filed = await cases.file_case(
+        session,
+        context,
+        directory,
+        body,
+        key=request.app.state.token_key,
+        now=at,
+        as_of=as_of or at.astimezone(PARIS).date(),
     )
     headers = {"Location": f"/v1/cases/{filed.case_id}", **etag(filed.version)}
     return JSONResponse(filed.model_dump(mode="json"), status_code=201, headers=headers)

@@ -3,19 +3,24 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
+from starlette.concurrency import run_in_threadpool
 
 from app.db import database_state
-from app.routers.matching import match_context
+from app.routers.matching import Directory, match_context
 from app.services.matching import MatchContext
 
 router = APIRouter(tags=["Service"])
 
 
 @router.get("/health", summary="État du service et versions des données chargées")
-def health(request: Request, context: Annotated[MatchContext, Depends(match_context)]) -> dict[str, Any]:
+async def health(
+    request: Request, context: Annotated[MatchContext, Depends(match_context)], directory: Directory
+) -> dict[str, Any]:
+    # async: the directory's state is read from memory, the database is pinged in the thread pool,
+    # so /health answers at once even while a lookup hangs.
     geography = context.territories.geography
     perimeters = context.territories.perimeters
-    database = database_state(request.app.state.db_engine)
+    database = await run_in_threadpool(database_state, request.app.state.db_engine)
     return {
         "status": "ok" if database["reachable"] else "degraded",
         "database": database,
@@ -35,4 +40,5 @@ def health(request: Request, context: Annotated[MatchContext, Depends(match_cont
             "catalogue": {"version": context.catalogue.version, "schemes": len(context.catalogue.schemes)},
             "naf": {"version": context.naf.version, "codes": len(context.naf)},
         },
+        "sirene": directory.health(),
     }

@@ -5,10 +5,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
+from app.company.directory import SireneClient
 from app.paris_time import today_in_paris
 from app.schemas.match import MatchRequest, MatchResponse
 from app.services.match_view import match_json
-from app.services.matching import MatchContext, match_profile
+from app.services.matching import MatchContext, match_request
 
 router = APIRouter(prefix="/v1", tags=["Éligibilité"])
 
@@ -22,6 +23,14 @@ async def match_context(request: Request) -> MatchContext:
 Context = Annotated[MatchContext, Depends(match_context)]
 
 
+async def sirene_client(request: Request) -> SireneClient:
+    client: SireneClient = request.app.state.sirene
+    return client
+
+
+Directory = Annotated[SireneClient, Depends(sirene_client)]
+
+
 @router.post(
     "/match",
     response_model=MatchResponse,
@@ -29,13 +38,14 @@ Context = Annotated[MatchContext, Depends(match_context)]
 )
 async def match(
     context: Context,
+    directory: Directory,
     profile: MatchRequest,
     as_of: Annotated[
         date | None, Query(description="Date d'évaluation (AAAA-MM-JJ) ; par défaut, aujourd'hui à Paris.")
     ] = None,
 ) -> Response:
-    # Pure computation of about a millisecond, no I/O: run on the event loop rather than
-    # handed to the thread pool and back (one worker per core serves the CPU either way).
-    outcome = match_profile(context, profile, as_of=as_of or today_in_paris())
+    # Awaits only the SIRET lookup, when there is one; the match itself is pure computation of
+    # about a millisecond, run on the event loop rather than handed to the thread pool and back.
+    outcome = await match_request(context, directory, profile, as_of=as_of or today_in_paris())
     # Serialised by the view, not by FastAPI: the answer is built as JSON in the shape of MatchResponse.
     return Response(match_json(context, outcome), media_type="application/json")

@@ -59,7 +59,15 @@ class ProjectIn(_In):
 
 
 class MatchRequest(_In):
-    territory: TerritoryIn
+    siret: str | None = Field(
+        default=None,
+        description="SIRET de l'établissement (14 chiffres) : la commune, le code NAF, la tranche d'effectif et la "
+        "forme juridique manquants sont lus dans l'annuaire des entreprises (SIRENE). Ce que vous indiquez prime.",
+        examples=["73282932000074"],
+    )
+    territory: TerritoryIn | None = Field(
+        default=None, description="Où est l'établissement. Facultatif si un SIRET est donné."
+    )
     company: CompanyIn = Field(default_factory=CompanyIn)
     needs: list[str] = Field(default_factory=list, max_length=20, description="Codes de besoins (GET /v1/needs).")
     needs_text: str | None = Field(default=None, max_length=1000, description="Besoins en texte libre.")
@@ -207,9 +215,20 @@ class NafOut(BaseModel):
     division_label: str | None
 
 
+class InseeCategoryOut(BaseModel):
+    category: Literal["PME", "ETI", "GE"] = Field(description="PME au sens de l'INSEE inclut les microentreprises.")
+    year: int | None
+    source: str
+    note: str
+
+
 class CompanyFactsOut(BaseModel):
     category: CategoryOut
     naf: NafOut | None
+    insee_category: InseeCategoryOut | None = Field(
+        description="Catégorie publiée par l'INSEE (annuaire des entreprises), présentée à côté de la nôtre, "
+        "sans la remplacer."
+    )
 
 
 class OutOfScopeOut(BaseModel):
@@ -217,9 +236,39 @@ class OutOfScopeOut(BaseModel):
     message: str
 
 
+Source = Literal["applicant", "sirene", "derived"]
+
+
+class ProvenanceOut(BaseModel):
+    source: Source = Field(
+        description="applicant : donné par le demandeur ; sirene : lu dans l'annuaire des entreprises ; "
+        "derived : calculé par le guichet à partir d'autres faits."
+    )
+    data_date: date | None = Field(description="Pour sirene : date des données de l'annuaire.")
+    derived_from: list[str] = Field(description="Pour derived : les faits dont la valeur est tirée.")
+    note: str | None
+
+
+class LookupOut(BaseModel):
+    siret: str | None
+    status: Literal["ok", "failed", "disabled", "not_requested"] = Field(
+        description="Un SIRET absent de l'annuaire n'a pas de statut : c'est une erreur 422 sur « siret »."
+    )
+    message: str
+    name: str | None = Field(description="Nom de l'entreprise selon l'annuaire, pour s'assurer du SIRET.")
+    data_date: date | None
+    establishment_closed: bool | None
+    closed_on: date | None
+
+
 class MatchResponse(BaseModel):
     as_of: date
     catalogue_version: str
+    lookup: LookupOut
+    provenance: dict[str, ProvenanceOut] = Field(
+        description="D'où vient chaque fait du profil : territory.commune, company.naf, company.category…"
+    )
+    warnings: list[str] = Field(description="À lire avant les verdicts : établissement fermé, annuaire injoignable…")
     territory: CommuneOut
     company: CompanyFactsOut
     needs: NeedsOut

@@ -11,9 +11,11 @@ import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from functools import partial
 from typing import Any, NamedTuple
 
+from anyio import to_thread
 from sqlalchemy import ColumnElement, Select, func, select, update
 from sqlalchemy.orm import Session
 
@@ -27,6 +29,7 @@ from app.cases.lifecycle import (
     check_withdrawal,
 )
 from app.catalogue.routing import Queue
+from app.company.directory import SireneClient
 from app.models import AccessToken, CaseEvent, CaseFile, CaseNote, CaseScheme
 from app.paris_time import PARIS
 from app.problems import DomainError, InvalidInput, NotFound
@@ -54,6 +57,7 @@ from app.schemas.case import (
 )
 from app.services.match_view import resolved_profile_json, scheme_json
 from app.services.matching import MatchContext, match_profile
+from app.services.prefill import Lookup, lookup_for_match
 from app.services.routing import route_commune
 from app.services.tokens import TRACKING_PREFIX, Applicant, Forbidden, Staff, new_token, token_digest
 
@@ -93,11 +97,30 @@ class VersionRequired(DomainError):
 # Filing
 
 
-def file_case(
-    session: Session, ctx: MatchContext, request: CaseRequest, *, key: bytes, now: datetime, as_of: Any
+async def file_case(
+    session: Session,
+    ctx: MatchContext,
+    directory: SireneClient,
+    request: CaseRequest,
+    *,
+    key: bytes,
+    now: datetime,
+    as_of: date,
+) -> FiledCase:
+    """The profile's SIRET looked up first (on the event loop), then the case written (in a worker
+    thread: the session is synchronous)."""
+    try:
+        lookup = await lookup_for_match(directory, ctx.territories, ctx.naf, request.profile)
+    except DomainError as exc:
+        raise exc.within("profile") from None
+    return await to_thread.run_sync(partial(_file_case, session, ctx, request, lookup, key=key, now=now, as_of=as_of))
+
+
+def _file_case(
+    session: Session, ctx: MatchContext, request: CaseRequest, lookup: Lookup, *, key: bytes, now: datetime, as_of: date
 ) -> FiledCase:
     try:
-        outcome = match_profile(ctx, request.profile, as_of=as_of)
+        outcome = match_profile(ctx, request.profile, as_of=as_of, lookup=lookup)
     except DomainError as exc:
         raise exc.within("profile") from None
     catalogue = ctx.catalogue

@@ -17,7 +17,9 @@ from app.rules import facts as F  # noqa: N812 - the short name of the fact ids
 from app.rules.conditions import CriterionResult
 from app.rules.questions import RankedQuestion
 from app.rules.verdict import Verdict
-from app.services.matching import MatchContext, MatchOutcome
+from app.services.companies import insee_category
+from app.services.matching import MatchContext, MatchOutcome, ProfileFacts
+from app.services.prefill import Lookup
 from app.services.territories import commune_out
 
 Json = dict[str, Any]
@@ -80,6 +82,39 @@ def match_json(ctx: MatchContext, outcome: MatchOutcome) -> bytes:
     return head[:-1] + b',"results":[' + results + b"]}"
 
 
+def _lookup(lookup: Lookup) -> Json:
+    found = lookup.facts.establishment if lookup.facts else None
+    return {
+        "siret": lookup.siret,
+        "status": lookup.status,
+        "message": lookup.message,
+        "name": found.name if found else None,
+        "data_date": found.data_date.isoformat() if found and found.data_date else None,
+        "establishment_closed": (not found.establishment_active) if found else None,
+        "closed_on": found.closed_on.isoformat() if found and found.closed_on else None,
+    }
+
+
+def _provenance(profile: ProfileFacts) -> Json:
+    found = profile.lookup.facts.establishment if profile.lookup.facts else None
+    data_date = found.data_date.isoformat() if found and found.data_date else None
+    return {
+        path: {
+            "source": origin.source,
+            "data_date": data_date if origin.source == "sirene" else None,
+            "derived_from": list(origin.derived_from),
+            "note": origin.note,
+        }
+        for path, origin in profile.provenance.items()
+    }
+
+
+def _insee_category(profile: ProfileFacts) -> Json | None:
+    found = profile.lookup.facts.establishment if profile.lookup.facts else None
+    category = insee_category(found) if found else None
+    return category.model_dump(mode="json") if category else None
+
+
 def _answer_without_results(ctx: MatchContext, outcome: MatchOutcome) -> Json:
     profile = outcome.profile
     needs = ctx.catalogue.needs.needs
@@ -88,6 +123,9 @@ def _answer_without_results(ctx: MatchContext, outcome: MatchOutcome) -> Json:
     return {
         "as_of": outcome.as_of.isoformat(),
         "catalogue_version": ctx.catalogue.version,
+        "lookup": _lookup(profile.lookup),
+        "provenance": _provenance(profile),
+        "warnings": list(profile.warnings),
         "territory": commune_out(ctx.territories, profile.commune).model_dump(mode="json"),
         "company": {
             "category": {
@@ -105,6 +143,7 @@ def _answer_without_results(ctx: MatchContext, outcome: MatchOutcome) -> Json:
             }
             if naf
             else None,
+            "insee_category": _insee_category(profile),
         },
         "needs": {
             "codes": sorted(profile.needs),
@@ -126,6 +165,7 @@ def _answer_without_results(ctx: MatchContext, outcome: MatchOutcome) -> Json:
 
 
 def resolved_profile_json(ctx: MatchContext, outcome: MatchOutcome) -> Json:
-    """The profile as the match understood it (territory, company, needs): a case's snapshot."""
+    """The profile as the match understood it, with where each fact came from: a case's snapshot."""
     answer = _answer_without_results(ctx, outcome)
-    return {key: answer[key] for key in ("as_of", "catalogue_version", "territory", "company", "needs")}
+    kept = ("as_of", "catalogue_version", "lookup", "provenance", "warnings", "territory", "company", "needs")
+    return {key: answer[key] for key in kept}

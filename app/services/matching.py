@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 from app.catalogue.loader import Catalogue, Scheme
 from app.catalogue.needs import NeedMatch
+from app.company.directory import SireneClient
 from app.company.naf import InvalidNafCode, NafCode, NafNomenclature
 from app.company.size import InvalidSizeFigure, SizeAssessment, assess_size
 from app.problems import DomainError, InvalidInput
@@ -19,6 +20,8 @@ from app.rules.verdict import Memo, ResultCache, Verdict, evaluate
 from app.schemas.match import (
     MatchRequest,
 )
+from app.services.companies import state_message
+from app.services.prefill import NOT_REQUESTED, Lookup, lookup_for_match
 from app.territory.geography import Commune
 from app.territory.resolve import InvalidTerritoryQuery, QueryKind, Resolution
 from app.territory.store import TerritoryStore
@@ -48,6 +51,21 @@ class TerritoryNotSettled(DomainError):
     title = "Commune non déterminée"
 
 
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where one fact of the profile comes from."""
+
+    source: Literal["applicant", "sirene", "derived"]
+    derived_from: tuple[str, ...] = ()
+    note: str | None = None
+
+
+APPLICANT = Origin("applicant")
+_FROM_COMMUNE = Origin("derived", ("territory.commune",))
+_TERRITORY_DERIVED = ("territory.epci", "territory.departement", "territory.region", "territory.industry_territory")
+_SIZE_FIGURES = ("company.headcount", "company.tranche_effectif", "company.turnover_eur", "company.balance_sheet_eur")
+
+
 @dataclass(frozen=True)
 class ProfileFacts:
     facts: dict[str, object]
@@ -56,6 +74,10 @@ class ProfileFacts:
     naf: NafCode | None
     needs: frozenset[str]
     need_matches: tuple[NeedMatch, ...]
+    lookup: Lookup = NOT_REQUESTED
+    #: fact path -> origin, for the facts the profile knows
+    provenance: Mapping[str, Origin] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -67,8 +89,32 @@ class MatchOutcome:
     out_of_scope: int
 
 
+def _locate(ctx: MatchContext, request: MatchRequest, lookup: Lookup, provenance: dict[str, Origin]) -> Commune:
+    """The applicant's commune, else the establishment's."""
+    known = lookup.facts
+    if request.territory is not None:
+        commune = _resolve_territory(ctx, request)
+        if known is not None and known.commune is not None and known.commune.code != commune.code:
+            provenance["territory.commune"] = Origin(
+                "applicant",
+                note=f"L'annuaire des entreprises place l'établissement à {known.commune.name} "
+                f"({known.commune.code}) ; la commune indiquée est retenue.",
+            )
+        else:
+            provenance["territory.commune"] = APPLICANT
+        return commune
+    if known is None:
+        raise InvalidInput("territory", "champ obligatoire absent : indiquez territory, ou le SIRET (siret)")
+    if known.commune is None:
+        message = f"{known.commune_note} Indiquez la commune de l'établissement dans territory."
+        raise TerritoryNotSettled(f"siret : {message}", errors=[{"field": "territory", "message": message}])
+    provenance["territory.commune"] = Origin("sirene", note="Commune de l'établissement selon l'annuaire.")
+    return known.commune
+
+
 def _resolve_territory(ctx: MatchContext, request: MatchRequest) -> Commune:
     territory = request.territory
+    assert territory is not None
     kind: QueryKind
     if territory.commune is not None:
         field, text, kind = "territory.commune", territory.commune, "insee_code"
@@ -182,21 +228,108 @@ def _naf(ctx: MatchContext, code: str | None, field: str) -> NafCode | None:
     return found
 
 
-def build_profile_facts(ctx: MatchContext, request: MatchRequest, as_of: date) -> ProfileFacts:
-    commune = _resolve_territory(ctx, request)
+def _prefill(raw: dict[str, Any], request: MatchRequest, lookup: Lookup, provenance: dict[str, Origin]) -> str | None:
+    """Fill the gaps of `raw` from the directory; the INSEE band to read (the applicant's first)."""
+    known = lookup.facts
+    for path, key in (
+        ("company.turnover_eur", F.COMPANY_TURNOVER),
+        ("company.balance_sheet_eur", F.COMPANY_BALANCE_SHEET),
+    ):
+        if raw[key] is not None:
+            provenance[path] = APPLICANT
+    if raw[F.COMPANY_HEADCOUNT] is not None:
+        provenance["company.headcount"] = APPLICANT
+        # What the applicant states wins: a band is read only when no headcount is given.
+        return None
+    if request.company.tranche_effectif is not None:
+        provenance["company.tranche_effectif"] = APPLICANT
+        return request.company.tranche_effectif
+    if known is None or known.tranche is None:
+        return None
+    year = known.establishment.tranche_year
+    provenance["company.tranche_effectif"] = Origin(
+        "sirene",
+        note="Tranche d'effectif salarié de l'entreprise (unité légale)"
+        + (f" au 31/12/{year}" if year else "")
+        + ", pas celle du seul établissement.",
+    )
+    return known.tranche.code
+
+
+def _prefill_codes(raw: dict[str, Any], lookup: Lookup, provenance: dict[str, Origin]) -> NafCode | None:
+    """Legal form and NAF from the directory when the applicant gave none; the directory's NAF when used."""
+    known = lookup.facts
+    if raw[F.COMPANY_LEGAL_FORM] is not None:
+        provenance["company.legal_form"] = APPLICANT
+    elif known is not None and known.legal_form is not None:
+        raw[F.COMPANY_LEGAL_FORM] = known.legal_form
+        provenance["company.legal_form"] = Origin("sirene", note="Catégorie juridique de l'entreprise.")
+    if raw[F.COMPANY_NAF] is not None:
+        provenance["company.naf"] = APPLICANT
+        if known is not None and known.naf is not None and not _same_naf(raw[F.COMPANY_NAF], known.naf):
+            provenance["company.naf"] = Origin(
+                "applicant",
+                note=f"L'annuaire donne {known.naf.code} pour l'établissement ; le code indiqué est retenu.",
+            )
+        return None
+    naf = (known.naf or known.legal_unit_naf) if known is not None else None
+    if naf is None:
+        return None
+    raw[F.COMPANY_NAF] = naf.code
+    provenance["company.naf"] = Origin(
+        "sirene",
+        note="Activité principale de l'établissement."
+        if known is not None and naf is known.naf
+        else "Activité principale de l'entreprise (l'annuaire n'en donne pas pour l'établissement).",
+    )
+    return naf
+
+
+def _same_naf(text: str, naf: NafCode) -> bool:
+    try:
+        return NafNomenclature.normalise(text) == naf.code
+    except InvalidNafCode:
+        return False
+
+
+def _warnings(lookup: Lookup) -> tuple[str, ...]:
+    if lookup.status in ("failed", "disabled"):
+        return (lookup.message,)
+    known = lookup.facts
+    if known is None:
+        return ()
+    found = known.establishment
+    warnings = list(known.notes)
+    if not (found.establishment_active and found.legal_unit_active):
+        warnings.insert(
+            0,
+            f"{state_message(found)} Les verdicts sont calculés comme si l'activité se poursuivait : vérifiez le "
+            "SIRET avant toute demande.",
+        )
+    return tuple(warnings)
+
+
+def build_profile_facts(
+    ctx: MatchContext, request: MatchRequest, as_of: date, lookup: Lookup = NOT_REQUESTED
+) -> ProfileFacts:
+    provenance: dict[str, Origin] = {}
+    commune = _locate(ctx, request, lookup, provenance)
+    for path in _TERRITORY_DERIVED:
+        provenance[path] = _FROM_COMMUNE
     raw = _raw_values(ctx, request)
+    tranche = _prefill(raw, request, lookup, provenance)
+    directory_naf = _prefill_codes(raw, lookup, provenance)
 
     try:
-        size = assess_size(
-            raw[F.COMPANY_HEADCOUNT],
-            raw[F.COMPANY_TURNOVER],
-            raw[F.COMPANY_BALANCE_SHEET],
-            # What the applicant states wins: a band is read only when no headcount is given.
-            request.company.tranche_effectif if raw[F.COMPANY_HEADCOUNT] is None else None,
-        )
+        size = assess_size(raw[F.COMPANY_HEADCOUNT], raw[F.COMPANY_TURNOVER], raw[F.COMPANY_BALANCE_SHEET], tranche)
     except InvalidSizeFigure as exc:
         raise InvalidInput(f"company.{exc.field}", exc.message) from exc
-    naf = _naf(
+    provenance["company.category"] = Origin(
+        "derived", tuple(f for f in _SIZE_FIGURES if f in provenance), note="Décret 2008-1354, art. 3."
+    )
+    if lookup.facts is not None and lookup.facts.establishment.categorie_entreprise is not None:
+        provenance["company.insee_category"] = Origin("sirene", note="Catégorie calculée par l'INSEE.")
+    naf = directory_naf or _naf(
         ctx, raw[F.COMPANY_NAF], "company.naf" if F.COMPANY_NAF not in request.answers else f"answers.{F.COMPANY_NAF}"
     )
 
@@ -231,11 +364,21 @@ def build_profile_facts(ctx: MatchContext, request: MatchRequest, as_of: date) -
     for key, value in raw.items():
         if value is not None and key not in (F.COMPANY_HEADCOUNT, F.COMPANY_NAF):
             facts[key] = value
-    return ProfileFacts(facts, commune, size, naf, needs, matches)
+    return ProfileFacts(facts, commune, size, naf, needs, matches, lookup, provenance, _warnings(lookup))
 
 
-def match_profile(ctx: MatchContext, request: MatchRequest, *, as_of: date) -> MatchOutcome:
-    profile = build_profile_facts(ctx, request, as_of)
+async def match_request(
+    ctx: MatchContext, directory: SireneClient, request: MatchRequest, *, as_of: date
+) -> MatchOutcome:
+    """The match of a request, its SIRET looked up first (only when there is one)."""
+    lookup = await lookup_for_match(directory, ctx.territories, ctx.naf, request)
+    return match_profile(ctx, request, as_of=as_of, lookup=lookup)
+
+
+def match_profile(
+    ctx: MatchContext, request: MatchRequest, *, as_of: date, lookup: Lookup = NOT_REQUESTED
+) -> MatchOutcome:
+    profile = build_profile_facts(ctx, request, as_of, lookup)
     catalogue = ctx.catalogue
     positions = catalogue.index.candidates(profile.facts)
     facts, needs, ordered = profile.facts, profile.needs, catalogue.ordered

@@ -131,7 +131,11 @@ def test_a_later_catalogue_change_never_rewrites_a_filed_case(desk: Desk, tmp_pa
     vte = catalogue / "schemes" / "vte.yaml"
     vte.write_text(vte.read_text().replace("name: Volontariat Territorial en Entreprise (VTE)", "name: VTE 2027", 1))
     settings = Settings(
-        database_url=desk.database.url, token_key=TOKEN_KEY, catalogue_dir=catalogue, token_key_file=tmp_path / "k"
+        database_url=desk.database.url,
+        sirene_url="",
+        token_key=TOKEN_KEY,
+        catalogue_dir=catalogue,
+        token_key_file=tmp_path / "k",
     )
     context = load_match_context(settings)
     assert context.catalogue.version != desk.context.catalogue.version

@@ -6,6 +6,17 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.schemas.match import MatchResponse
+from tests.fake_directory import (
+    DIRECTOR_NAMES,
+    SIRET_CLOSED,
+    SIRET_SAVE_HEAD_OFFICE,
+    SIRET_SAVE_JURA,
+    SIRET_UNKNOWN,
+    FakeDirectory,
+    Reply,
+    json_reply,
+    save_head_office_payload,
+)
 
 PROFILE: dict[str, Any] = {
     "territory": {"query": "L'Isle-Jourdain 32"},
@@ -187,3 +198,181 @@ def test_openapi_has_a_real_example_profile(client: TestClient) -> None:
     schema = spec["components"]["schemas"]["MatchRequest"]
     assert schema["examples"][0]["territory"] == {"query": "L'Isle-Jourdain 32"}
     assert "/v1/match" in spec["paths"]
+
+
+# -- SIRET prefill, with the real client and the stand-in directory on 127.0.0.1 -----------------
+
+
+def test_a_siret_alone_locates_the_company_and_fills_its_profile_saying_where_each_fact_comes_from(
+    api: TestClient,
+) -> None:
+    response = api.post("/v1/match?as_of=2023-06-01", json={"siret": SIRET_SAVE_HEAD_OFFICE})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    MatchResponse.model_validate(body)
+    assert body["territory"]["code"] == "32160"
+    assert body["territory"]["industry_territory"]["id"] == "gers-tarn-et-garonne"
+    assert body["company"]["naf"]["code"] == "25.62A"
+    assert body["company"]["category"]["possible"] == ["pme", "eti", "ge"]  # band 21: 50 to 99 employees
+    assert body["company"]["insee_category"]["category"] == "PME"
+    origin = body["provenance"]
+    assert origin["territory.commune"]["source"] == "sirene"
+    assert origin["territory.commune"]["data_date"] == "2026-09-28"
+    assert origin["territory.industry_territory"] == {
+        "source": "derived",
+        "data_date": None,
+        "derived_from": ["territory.commune"],
+        "note": None,
+    }
+    assert origin["company.naf"]["source"] == "sirene"
+    assert origin["company.tranche_effectif"]["source"] == "sirene"
+    assert "unité légale" in origin["company.tranche_effectif"]["note"]
+    assert origin["company.legal_form"]["source"] == "sirene"
+    assert origin["company.category"]["source"] == "derived"
+    assert origin["company.category"]["derived_from"] == ["company.tranche_effectif"]
+    lookup = body["lookup"]
+    assert (lookup["status"], lookup["siret"], lookup["establishment_closed"]) == ("ok", SIRET_SAVE_HEAD_OFFICE, False)
+    assert body["warnings"] == []
+    assert not any(name in response.text for name in DIRECTOR_NAMES)
+
+
+def test_the_sector_and_size_from_the_directory_reach_the_verdicts(api: TestClient) -> None:
+    """Same verdicts as the applicant giving the same facts by hand."""
+    by_siret = post(api, {"siret": SIRET_SAVE_HEAD_OFFICE})
+    by_hand = post(
+        api,
+        {
+            "territory": {"commune": "32160"},
+            "company": {"naf": "25.62A", "tranche_effectif": "21", "legal_form": "5710"},
+        },
+    )
+    assert {r["scheme_id"]: r["verdict"] for r in by_siret["results"]} == {
+        r["scheme_id"]: r["verdict"] for r in by_hand["results"]
+    }
+
+
+def test_what_the_applicant_gives_wins_over_the_directory(api: TestClient) -> None:
+    body = post(
+        api,
+        {
+            "siret": SIRET_SAVE_HEAD_OFFICE,
+            "territory": {"commune": "39478"},
+            "company": {"headcount": 45, "turnover_eur": 8_000_000, "naf": "2562A"},
+        },
+    )
+    assert body["territory"]["code"] == "39478"
+    origin = body["provenance"]
+    assert origin["territory.commune"]["source"] == "applicant"
+    assert "L'Isle-Jourdain" in origin["territory.commune"]["note"]
+    assert origin["company.naf"] == {"source": "applicant", "data_date": None, "derived_from": [], "note": None}
+    assert origin["company.headcount"]["source"] == "applicant"
+    assert "company.tranche_effectif" not in origin
+    assert origin["company.category"]["derived_from"] == ["company.headcount", "company.turnover_eur"]
+    assert origin["company.legal_form"]["source"] == "sirene"  # a gap the applicant left
+    assert body["company"]["category"]["possible"] == ["pme"]
+
+
+def test_a_secondary_establishment_brings_its_own_commune_and_activity(api: TestClient) -> None:
+    body = post(api, {"siret": SIRET_SAVE_JURA})
+    assert body["territory"]["code"] == "39478"
+    assert body["territory"]["industry_territory"]["id"] == "haut-jura"
+    assert body["company"]["naf"]["code"] == "22.29A"
+
+
+def test_a_closed_establishment_is_matched_with_a_warning(api: TestClient) -> None:
+    body = post(api, {"siret": SIRET_CLOSED})
+    assert body["lookup"]["establishment_closed"] is True
+    assert body["lookup"]["closed_on"] == "2022-06-30"
+    assert "fermé depuis le 30/06/2022" in body["warnings"][0]
+    assert body["results"]
+
+
+def test_a_siret_unknown_to_the_directory_is_a_422_on_siret(api: TestClient) -> None:
+    response = api.post("/v1/match", json={"siret": SIRET_UNKNOWN, "territory": {"commune": "32160"}})
+    assert response.status_code == 422
+    error = response.json()["errors"][0]
+    assert error["field"] == "siret"
+    assert "absent de l'annuaire" in error["message"]
+
+
+def test_an_invalid_siret_is_a_422_naming_the_check(api: TestClient, directory: FakeDirectory) -> None:
+    response = api.post("/v1/match", json={"siret": "51234567900018"})
+    assert response.status_code == 422
+    assert response.json()["check"] == "cle_luhn"
+    assert response.json()["errors"][0]["field"] == "siret"
+    assert directory.requests == []
+
+
+def test_neither_siret_nor_territory_is_a_422_naming_territory(api: TestClient) -> None:
+    response = api.post("/v1/match", json={"company": {"headcount": 12}})
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "territory"
+
+
+@pytest.mark.parametrize("reply", [Reply("raw", b"oups", status=500), Reply("hang"), Reply("raw", b"[1, 2")])
+def test_a_failing_directory_leaves_the_match_to_what_the_applicant_gave(
+    api: TestClient, directory: FakeDirectory, reply: Reply
+) -> None:
+    directory.script(SIRET_SAVE_HEAD_OFFICE, reply)
+    body = post(api, {"siret": SIRET_SAVE_HEAD_OFFICE, "territory": {"commune": "32160"}})
+    assert body["lookup"]["status"] == "failed"
+    assert "ce que vous avez indiqué" in body["lookup"]["message"]
+    assert body["warnings"] == [body["lookup"]["message"]]
+    assert {o["source"] for o in body["provenance"].values()} <= {"applicant", "derived"}
+    assert body["company"]["naf"] is None
+
+
+@pytest.mark.parametrize(
+    ("reply", "status", "slug"),
+    [(Reply("raw", b"oups", status=500), 503, "annuaire-indisponible"), (Reply("hang"), 504, "annuaire-delai-depasse")],
+)
+def test_a_siret_alone_with_a_failing_directory_is_a_problem_inviting_territory(
+    api: TestClient, directory: FakeDirectory, reply: Reply, status: int, slug: str
+) -> None:
+    directory.script(SIRET_SAVE_HEAD_OFFICE, reply)
+    response = api.post("/v1/match", json={"siret": SIRET_SAVE_HEAD_OFFICE})
+    assert response.status_code == status
+    body = response.json()
+    assert body["type"].endswith(slug)
+    assert "territory" in body["detail"]
+
+
+def test_a_disabled_directory(client: TestClient) -> None:
+    """`client` runs without a directory (GUICHET_SIRENE_URL empty)."""
+    response = client.post("/v1/match", json={"siret": SIRET_SAVE_HEAD_OFFICE})
+    assert response.status_code == 503
+    assert response.json()["type"].endswith("annuaire-non-configure")
+    body = post(client, {"siret": SIRET_SAVE_HEAD_OFFICE, "territory": {"commune": "32160"}})
+    assert body["lookup"]["status"] == "disabled"
+    assert body["territory"]["code"] == "32160"
+
+
+def test_without_siret_nothing_is_looked_up(api: TestClient, directory: FakeDirectory) -> None:
+    body = post(api, PROFILE)
+    assert body["lookup"]["status"] == "not_requested"
+    assert body["provenance"]["territory.commune"]["source"] == "applicant"
+    assert directory.requests == []
+
+
+def test_a_siret_is_looked_up_once_then_served_from_the_cache(api: TestClient, directory: FakeDirectory) -> None:
+    for _ in range(3):
+        post(api, {"siret": SIRET_SAVE_HEAD_OFFICE})
+    assert len(directory.requests_for(SIRET_SAVE_HEAD_OFFICE)) == 1
+
+
+def test_an_establishment_abroad_needs_a_territory(api: TestClient, directory: FakeDirectory) -> None:
+    payload = save_head_office_payload()
+    site = payload["results"][0]["matching_etablissements"][0]
+    site.update(commune=None, code_postal=None, libelle_commune=None)
+    directory.script(SIRET_SAVE_HEAD_OFFICE, json_reply(payload))
+    response = api.post("/v1/match", json={"siret": SIRET_SAVE_HEAD_OFFICE})
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "territory"
+    assert post(api, {"siret": SIRET_SAVE_HEAD_OFFICE, "territory": {"commune": "32160"}})["lookup"]["status"] == "ok"
+
+
+def test_a_siret_typed_with_spaces_is_read(api: TestClient) -> None:
+    spaced = " ".join((SIRET_SAVE_JURA[:3], SIRET_SAVE_JURA[3:6], SIRET_SAVE_JURA[6:9], SIRET_SAVE_JURA[9:]))
+    body = post(api, {"siret": spaced})
+    assert body["lookup"]["siret"] == SIRET_SAVE_JURA
+    assert body["territory"]["code"] == "39478"

@@ -1,0 +1,312 @@
+"""The SIRENE directory client: one lookup of a SIRET in the API Recherche d'entreprises.
+
+What a caller can count on:
+- one deadline covers the whole lookup (waiting for the rate limiter, connecting, a 429
+  pause, reading the body): a server that hangs or trickles bytes cannot hold a request
+  longer than that, whatever the per-read timeouts would allow;
+- the process never asks the directory more often than its public limit (7 requests/s per
+  IP address); a 429 holds every lookup of the process for its Retry-After, and a lookup whose
+  deadline falls before it fails at once rather than waiting in vain;
+- no retry on errors (a 500 is not asked again): only a 429 whose pause fits in the deadline;
+- answers are remembered for a while (found for longer than not found); failures are not;
+- `state` records how the last lookups went, for /health, which never calls the directory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any, Literal
+
+import httpx
+
+from app.company.establishment import DirectoryGarbage, Establishment, parse_search_response
+
+#: a search by SIRET answers one company: far less than this
+MAX_BODY_BYTES = 1_000_000
+#: a 429 is asked again at most this many times within one deadline
+MAX_ATTEMPTS = 3
+USER_AGENT = "guichet-ti/0.1 (Guichet unique Territoires d'industrie)"
+# Only the fields the guichet reads travel: "minimal" drops the secondary blocks (directors,
+# finances, complements, VAT numbers) that `include` does not bring back.
+SEARCH_OPTIONS = {"minimal": "true", "include": "siege,matching_etablissements", "per_page": "1"}
+
+Clock = Callable[[], float]
+FailureKind = Literal["disabled", "unavailable", "timeout"]
+
+
+class LookupFailed(Exception):
+    """The directory could not say whether the SIRET exists. `reason` is French, for the answer."""
+
+    kind: FailureKind = "unavailable"
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class DirectoryDisabled(LookupFailed):
+    kind: FailureKind = "disabled"
+
+
+class DirectoryUnavailable(LookupFailed):
+    kind: FailureKind = "unavailable"
+
+
+class DirectoryTimeout(LookupFailed):
+    kind: FailureKind = "timeout"
+
+
+class RateLimiter:
+    """Evenly spaced requests, at most `rate` per second, shared by every lookup of the process.
+
+    A request reserves the next free slot; one whose slot lies beyond its deadline is refused
+    at once, without taking the slot, so that a queue of doomed requests never builds up.
+    """
+
+    def __init__(self, rate_per_second: float, clock: Clock = time.monotonic) -> None:
+        self._interval = 1.0 / rate_per_second
+        self._clock = clock
+        self._next = 0.0
+
+    def reserve(self, not_after: float) -> float | None:
+        """Seconds to wait before sending, or None when the slot would come after `not_after`."""
+        now = self._clock()
+        slot = max(now, self._next)
+        if slot > not_after:
+            return None
+        self._next = slot + self._interval
+        return slot - now
+
+    def hold_until(self, instant: float) -> None:
+        self._next = max(self._next, instant)
+
+
+class TtlCache:
+    """SIRET -> establishment (or None: not in the directory), each entry with its own expiry."""
+
+    def __init__(self, max_entries: int, clock: Clock = time.monotonic) -> None:
+        self._entries: dict[str, tuple[float, Establishment | None]] = {}
+        self._max = max_entries
+        self._clock = clock
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def get(self, key: str) -> tuple[bool, Establishment | None]:
+        """(True, value) while an entry is fresh, else (False, None)."""
+        entry = self._entries.get(key)
+        if entry is None:
+            return False, None
+        expires, value = entry
+        if expires <= self._clock():
+            del self._entries[key]
+            return False, None
+        return True, value
+
+    def put(self, key: str, value: Establishment | None, ttl: float) -> None:
+        if ttl <= 0 or self._max <= 0:
+            return
+        self._entries.pop(key, None)
+        while len(self._entries) >= self._max:
+            # Oldest insertion first: a dict keeps insertion order.
+            del self._entries[next(iter(self._entries))]
+        self._entries[key] = (self._clock() + ttl, value)
+
+
+@dataclass
+class DirectoryState:
+    """How the lookups went, kept in memory: what /health reports."""
+
+    configured: bool
+    base_url: str | None
+    last_success_at: datetime | None = None
+    last_failure_at: datetime | None = None
+    last_failure: str | None = None
+    counts: dict[str, int] = field(
+        default_factory=lambda: {"lookups": 0, "cache_hits": 0, "requests": 0, "found": 0, "not_found": 0, "failed": 0}
+    )
+
+    @property
+    def status(self) -> Literal["ok", "degraded", "unknown", "disabled"]:
+        if not self.configured:
+            return "disabled"
+        if self.last_failure_at is None:
+            return "ok" if self.last_success_at else "unknown"
+        if self.last_success_at is None or self.last_failure_at > self.last_success_at:
+            return "degraded"
+        return "ok"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
+    """Retry-After as seconds (RFC 9110: a number of seconds or an HTTP date); None if absent or unreadable."""
+    if value is None:
+        return None
+    text = value.strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or _now())).total_seconds())
+
+
+class SireneClient:
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        deadline_seconds: float = 3.0,
+        cache_ttl_seconds: float = 3600.0,
+        not_found_ttl_seconds: float = 300.0,
+        rate_per_second: float = 7.0,
+        max_cache_entries: int = 10_000,
+        clock: Clock = time.monotonic,
+    ) -> None:
+        base_url = base_url.strip().rstrip("/")
+        self.deadline_seconds = deadline_seconds
+        self._found_ttl = cache_ttl_seconds
+        self._not_found_ttl = min(not_found_ttl_seconds, cache_ttl_seconds)
+        self._clock = clock
+        self._limiter = RateLimiter(rate_per_second, clock)
+        self._cache = TtlCache(max_cache_entries, clock)
+        self.state = DirectoryState(configured=bool(base_url), base_url=base_url or None)
+        self._http = (
+            httpx.AsyncClient(
+                base_url=base_url,
+                # The deadline below is what bounds a lookup; these only stop a single step early.
+                timeout=httpx.Timeout(deadline_seconds),
+                headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+                follow_redirects=False,
+            )
+            if base_url
+            else None
+        )
+
+    @property
+    def configured(self) -> bool:
+        return self._http is not None
+
+    @property
+    def cache_entries(self) -> int:
+        return len(self._cache)
+
+    def health(self) -> dict[str, Any]:
+        """What /health shows: memory only, never a call to the directory."""
+        state = self.state
+        return {
+            "configured": state.configured,
+            "base_url": state.base_url,
+            "state": state.status,
+            "deadline_seconds": self.deadline_seconds,
+            "last_success_at": state.last_success_at.isoformat() if state.last_success_at else None,
+            "last_failure_at": state.last_failure_at.isoformat() if state.last_failure_at else None,
+            "last_failure": state.last_failure,
+            "cache_entries": len(self._cache),
+            "counts": dict(state.counts),
+        }
+
+    async def aclose(self) -> None:
+        if self._http is not None:
+            await self._http.aclose()
+
+    async def lookup(self, siret: str) -> Establishment | None:
+        """The establishment, or None when the directory does not know this SIRET. Raises LookupFailed."""
+        if self._http is None:
+            raise DirectoryDisabled("la consultation de l'annuaire des entreprises n'est pas configurée")
+        counts = self.state.counts
+        counts["lookups"] += 1
+        fresh, cached = self._cache.get(siret)
+        if fresh:
+            counts["cache_hits"] += 1
+            return cached
+        deadline_at = self._clock() + self.deadline_seconds
+        try:
+            try:
+                async with asyncio.timeout(self.deadline_seconds):
+                    found = await self._fetch(self._http, siret, deadline_at)
+            except (TimeoutError, httpx.TimeoutException):
+                raise DirectoryTimeout(
+                    f"l'annuaire des entreprises n'a pas répondu dans le délai de {_seconds(self.deadline_seconds)}"
+                ) from None
+        except LookupFailed as exc:
+            counts["failed"] += 1
+            self.state.last_failure_at = _now()
+            self.state.last_failure = exc.reason
+            raise
+        self.state.last_success_at = _now()
+        counts["found" if found else "not_found"] += 1
+        self._cache.put(siret, found, self._found_ttl if found else self._not_found_ttl)
+        return found
+
+    async def _fetch(self, http: httpx.AsyncClient, siret: str, deadline_at: float) -> Establishment | None:
+        for _attempt in range(MAX_ATTEMPTS):
+            wait = self._limiter.reserve(not_after=deadline_at)
+            if wait is None:
+                raise DirectoryUnavailable(
+                    "l'annuaire des entreprises a demandé de patienter (ou la limite de 7 consultations par "
+                    "seconde est atteinte) au-delà du délai accordé à la consultation"
+                )
+            if wait > 0:
+                await asyncio.sleep(wait)
+            self.state.counts["requests"] += 1
+            body = await self._get(http, siret)
+            if body is not None:
+                return _parse(body, siret)
+        raise DirectoryUnavailable("l'annuaire des entreprises refuse les consultations (HTTP 429 répétés)")
+
+    async def _get(self, http: httpx.AsyncClient, siret: str) -> bytes | None:
+        """The body of a 200; None after a 429 whose pause is now held by the limiter."""
+        try:
+            async with http.stream("GET", "/search", params={"q": siret, **SEARCH_OPTIONS}) as response:
+                if response.status_code == 429:
+                    pause = retry_after_seconds(response.headers.get("Retry-After"))
+                    # Without a readable Retry-After, one second: the directory's limit is per second.
+                    self._limiter.hold_until(self._clock() + (1.0 if pause is None else pause))
+                    return None
+                if response.status_code != 200:
+                    raise DirectoryUnavailable(f"l'annuaire des entreprises a répondu HTTP {response.status_code}")
+                return await _read_body(response)
+        except httpx.TimeoutException:
+            raise
+        except httpx.HTTPError as exc:
+            raise DirectoryUnavailable(f"l'annuaire des entreprises est injoignable ({type(exc).__name__})") from None
+
+
+async def _read_body(response: httpx.Response) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.aiter_bytes():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise DirectoryUnavailable("la réponse de l'annuaire des entreprises est anormalement volumineuse")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _parse(body: bytes, siret: str) -> Establishment | None:
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        raise DirectoryUnavailable("la réponse de l'annuaire des entreprises n'est pas du JSON valide") from None
+    try:
+        return parse_search_response(payload, siret)
+    except DirectoryGarbage as exc:
+        raise DirectoryUnavailable(f"la réponse de l'annuaire des entreprises est inattendue : {exc}") from None
+
+
+def _seconds(value: float) -> str:
+    text = f"{value:g}".replace(".", ",")
+    return f"{text} seconde" + ("s" if value >= 2 else "")

@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path
+
+from app.routers.matching import Context, Directory
+from app.schemas.company import CompanyOut
+from app.services import companies as service
+
+router = APIRouter(prefix="/v1", tags=["Entreprises"])
+
+
+@router.get(
+    "/companies/{siret}",
+    response_model=CompanyOut,
+    summary="Un établissement d'après son SIRET : commune et Territoire d'industrie, activité, effectif, état",
+    responses={
+        404: {"description": "SIRET bien formé mais absent de l'annuaire des entreprises."},
+        422: {"description": "SIRET invalide : le champ « check » dit quel contrôle a échoué."},
+        503: {
+            "description": "Annuaire non configuré (annuaire-non-configure) ou indisponible (annuaire-indisponible)."
+        },
+        504: {"description": "L'annuaire n'a pas répondu dans le délai (annuaire-delai-depasse)."},
+    },
+)
+async def get_company(
+    context: Context,
+    directory: Directory,
+    siret: Annotated[str, Path(description="SIRET de l'établissement, 14 chiffres.", examples=["73282932000074"])],
+) -> CompanyOut:
+    return await service.get_company(context.territories, context.naf, directory, siret)

@@ -1,0 +1,72 @@
+"""The SIRET of a match request, looked up before matching: what the directory says, or why it says nothing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from app.company.directory import DirectoryDisabled, LookupFailed, SireneClient
+from app.company.naf import NafNomenclature
+from app.problems import InvalidInput
+from app.schemas.match import MatchRequest
+from app.services.companies import EstablishmentFacts, check_siret, directory_problem, read_establishment
+from app.territory.store import TerritoryStore
+
+LookupStatus = Literal["ok", "failed", "disabled", "not_requested"]
+
+
+@dataclass(frozen=True)
+class Lookup:
+    siret: str | None
+    status: LookupStatus
+    message: str
+    facts: EstablishmentFacts | None = None
+
+
+NOT_REQUESTED = Lookup(None, "not_requested", "Aucun SIRET donné : le profil est celui que le demandeur a indiqué.")
+
+_GIVE_TERRITORY = (
+    "Indiquez où se trouve l'établissement dans « territory » (et, si vous les connaissez, effectif et code NAF "
+    "dans « company ») : l'éligibilité sera calculée sans l'annuaire."
+)
+
+
+async def lookup_for_match(
+    directory: SireneClient, store: TerritoryStore, nomenclature: NafNomenclature, request: MatchRequest
+) -> Lookup:
+    """No SIRET: no lookup. A failure is a problem only when nothing else locates the company."""
+    if request.siret is None:
+        if request.territory is None:
+            raise InvalidInput("territory", "champ obligatoire absent : indiquez territory, ou le SIRET (siret)")
+        return NOT_REQUESTED
+    siret = check_siret(request.siret, "siret")
+    try:
+        found = await directory.lookup(siret)
+    except LookupFailed as exc:
+        if request.territory is None:
+            raise directory_problem(exc, _GIVE_TERRITORY) from exc
+        if isinstance(exc, DirectoryDisabled):
+            return Lookup(
+                siret,
+                "disabled",
+                "Ce service n'est pas relié à l'annuaire des entreprises : le profil est celui que vous avez indiqué.",
+            )
+        return Lookup(
+            siret,
+            "failed",
+            f"Consultation de l'annuaire des entreprises impossible ({exc.reason}) : la réponse repose sur ce "
+            "que vous avez indiqué seulement.",
+        )
+    if found is None:
+        raise InvalidInput(
+            "siret",
+            f"le SIRET {siret} est bien formé mais absent de l'annuaire des entreprises (établissement inconnu, "
+            "non diffusible, ou créé depuis la dernière mise à jour) ; vérifiez-le, ou indiquez territory sans SIRET",
+        )
+    date = f" (données INSEE du {found.data_date:%d/%m/%Y})" if found.data_date else ""
+    return Lookup(
+        siret,
+        "ok",
+        f"Profil complété par l'annuaire des entreprises{date} ; ce que vous avez indiqué prime.",
+        read_establishment(store, nomenclature, found),
+    )
