@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,7 @@ from tests.case_desk import (
     bearer,
     case_body,
 )
+from tests.fake_directory import SIRET_SAVE_JURA, FakeDirectory, Reply
 
 GERS = ("gers-tarn-et-garonne",)
 
@@ -544,3 +546,60 @@ def test_events_are_never_edited_nor_deleted(desk: Desk) -> None:
         session.delete(session.scalars(select(CaseEvent)).one())
     with transaction(sessions, writing=False) as session:
         assert session.scalars(select(CaseEvent.note)).one() is None
+
+
+# ---------------------------------------------------------------------------------------------
+# A profile given by its SIRET
+
+
+@pytest.fixture
+def desk_with_directory(desk: Desk, directory: FakeDirectory, tmp_path: Path) -> Iterator[TestClient]:
+    settings = Settings(
+        database_url=desk.database.url,
+        sirene_url=directory.url,
+        sirene_deadline_seconds=0.5,
+        token_key=TOKEN_KEY,
+        token_key_file=tmp_path / "k",
+    )
+    with TestClient(create_app(settings, context=desk.context, clock=desk.clock)) as client:
+        yield client
+
+
+def test_a_case_filed_from_a_siret_alone_is_routed_by_the_establishment_s_commune_and_keeps_the_provenance(
+    desk: Desk, desk_with_directory: TestClient
+) -> None:
+    body = case_body(profile={"siret": SIRET_SAVE_JURA}, scheme_ids=[])
+    response = desk_with_directory.post("/v1/cases", json=body)
+    assert response.status_code == 201, response.text
+    filed = response.json()
+    assert filed["routing"]["queue"]["id"] == JURA_QUEUE  # the Saint-Claude establishment, not the head office
+    detail = desk.client.get(f"/v1/cases/{filed['case_id']}", headers=lead(desk, ("haut-jura",))).json()
+    resolved = detail["profile"]["resolved"]
+    assert resolved["territory"]["code"] == SAINT_CLAUDE
+    assert resolved["provenance"]["territory.commune"]["source"] == "sirene"
+    assert resolved["lookup"]["status"] == "ok"
+    assert detail["profile"]["given"] == {
+        "siret": SIRET_SAVE_JURA,
+        "company": {},
+        "needs": [],
+        "project": {},
+        "answers": {},
+    }
+
+
+def test_a_siret_alone_that_the_directory_cannot_read_is_a_503_and_no_case_is_written(
+    desk: Desk, desk_with_directory: TestClient, directory: FakeDirectory
+) -> None:
+    directory.script(SIRET_SAVE_JURA, Reply("raw", b"oups", status=500))
+    response = desk_with_directory.post("/v1/cases", json=case_body(profile={"siret": SIRET_SAVE_JURA}))
+    assert response.status_code == 503
+    assert response.json()["type"] == "urn:guichet-ti:probleme:annuaire-indisponible"
+    assert "territory" in response.json()["detail"]
+    assert count(desk, CaseFile) == 0
+
+
+def test_a_malformed_siret_in_the_profile_is_a_422_naming_profile_siret(desk: Desk) -> None:
+    response = desk.client.post("/v1/cases", json=case_body(profile={"siret": "51234567900018"}))
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "profile.siret"
+    assert count(desk, CaseFile) == 0
