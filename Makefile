@@ -15,6 +15,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 run: $(STAMP)
+	$(BIN)/guichet db upgrade
 	$(BIN)/guichet serve
 
 test: $(STAMP)
@@ -30,6 +31,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.engine_scale
 	$(BIN)/python -m bench.match_http
 	$(BIN)/python -m bench.sirene
+	$(BIN)/python -m bench.cases
 
 refresh-data: $(STAMP)
 	$(BIN)/guichet data refresh

@@ -7,8 +7,9 @@ when it raises, before the answer is sent.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -54,15 +55,30 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
+#: one writer at a time per SQLite file in this process: writers queue on a lock instead of
+#: SQLite's busy handler, which sleeps in growing steps (tens of milliseconds of tail latency)
+_SQLITE_WRITERS: dict[str, threading.Lock] = {}
+_SQLITE_WRITERS_GUARD = threading.Lock()
+
+
+def _sqlite_writer_lock(engine: Engine) -> threading.Lock:
+    key = str(engine.url)
+    with _SQLITE_WRITERS_GUARD:
+        return _SQLITE_WRITERS.setdefault(key, threading.Lock())
+
+
 @contextmanager
 def transaction(sessions: sessionmaker[Session], *, writing: bool) -> Iterator[Session]:
     """The one place where a transaction ends: committed if the block returns, rolled back if it raises."""
     session = sessions()
+    bind = session.get_bind().engine
+    writer = _sqlite_writer_lock(bind) if writing and bind.dialect.name == "sqlite" else nullcontext()
     try:
-        if writing and session.get_bind().dialect.name == "sqlite":
-            session.connection(execution_options={SQLITE_BEGIN: "IMMEDIATE"})
-        yield session
-        session.commit()
+        with writer:
+            if writing and bind.dialect.name == "sqlite":
+                session.connection(execution_options={SQLITE_BEGIN: "IMMEDIATE"})
+            yield session
+            session.commit()
     except BaseException:
         session.rollback()
         raise

@@ -43,6 +43,7 @@ def add_working_days(start: date, count: int) -> date:
     return day
 
 
+@lru_cache(maxsize=16)
 def overdue_cutoff(today: date, working_days: int) -> date:
     """The earliest filing date that is not yet overdue on `today`.
 

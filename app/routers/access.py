@@ -21,7 +21,8 @@ Db = Annotated[Session, Depends(db_session, scope="function")]
 _bearer = HTTPBearer(auto_error=False, description="Jeton d'accès (chef de projet, administrateur) ou de suivi.")
 
 
-def now(request: Request) -> datetime:
+# The trivial dependencies are async: run on the event loop, not handed to the thread pool and back.
+async def now(request: Request) -> datetime:
     clock = request.app.state.clock
     instant: datetime = clock()
     return instant
@@ -39,7 +40,7 @@ def principal(
     return authenticate(session, request.app.state.token_key, request.headers.get("authorization"), at)
 
 
-def staff(caller: Annotated[Principal, Depends(principal)]) -> Staff:
+async def staff(caller: Annotated[Principal, Depends(principal)]) -> Staff:
     return require_staff(caller)
 
 
@@ -47,7 +48,7 @@ Caller = Annotated[Principal, Depends(principal)]
 StaffCaller = Annotated[Staff, Depends(staff)]
 
 
-def if_match(value: Annotated[str | None, Header(alias="If-Match")] = None) -> int | None:
+async def if_match(value: Annotated[str | None, Header(alias="If-Match")] = None) -> int | None:
     """The version in an If-Match header: `"3"`, `W/"3"` or `3`."""
     if value is None:
         return None

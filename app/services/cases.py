@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 
 from anyio import to_thread
 from sqlalchemy import ColumnElement, Select, func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from app.cases.calendar import overdue_cutoff
 from app.cases.lifecycle import (
@@ -269,7 +269,9 @@ def list_cases(session: Session, ctx: MatchContext, staff: Staff, filters: CaseF
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = list(
         session.scalars(
-            query.order_by(CaseFile.submitted_at, CaseFile.id)
+            # The snapshot is the detail's: a page of the queue does not read (nor decode) it.
+            query.options(defer(CaseFile.profile), defer(CaseFile.verdicts), defer(CaseFile.routing))
+            .order_by(CaseFile.submitted_at, CaseFile.id)
             .offset((filters.page - 1) * filters.per_page)
             .limit(filters.per_page)
         )
@@ -324,9 +326,7 @@ class _Views:
     def __init__(self, session: Session, ctx: MatchContext, cases: Sequence[CaseFile]) -> None:
         self.session, self.ctx = session, ctx
         ids = [c.id for c in cases]
-        self.schemes: dict[uuid.UUID, list[CaseScheme]] = {i: [] for i in ids}
-        for row in session.scalars(select(CaseScheme).where(CaseScheme.case_id.in_(ids)).order_by(CaseScheme.position)):
-            self.schemes[row.case_id].append(row)
+        self.schemes = schemes_asked(session, ids)
         assignees = {c.assignee_id for c in cases if c.assignee_id}
         self.holders = (
             {t.id: t.holder for t in session.scalars(select(AccessToken).where(AccessToken.id.in_(assignees)))}
@@ -377,7 +377,7 @@ class _Views:
             "queue": _queue_out(_queue(self.ctx, case)),
             "ti_id": case.ti_id,
             "commune": _commune(self.ctx, case.commune_code),
-            "schemes": [_scheme_asked(s) for s in self.schemes.get(case.id, [])],
+            "schemes": self.schemes.get(case.id, []),
             "flagged_ineligible": case.flagged_ineligible,
             "assignee": {"id": str(case.assignee_id), "holder": self.holders.get(case.assignee_id, "")}
             if case.assignee_id
@@ -396,7 +396,6 @@ def _public(session: Session, ctx: MatchContext, case: CaseFile) -> PublicCase:
     events = session.scalars(
         select(CaseEvent).where(CaseEvent.case_id == case.id, CaseEvent.to_status.is_not(None)).order_by(CaseEvent.id)
     )
-    schemes = session.scalars(select(CaseScheme).where(CaseScheme.case_id == case.id).order_by(CaseScheme.position))
     return PublicCase(
         id=case.id,
         status=case.status,
@@ -405,7 +404,7 @@ def _public(session: Session, ctx: MatchContext, case: CaseFile) -> PublicCase:
         submitted_at=case.submitted_at,
         routing_message=ctx.catalogue.routing.definition.message.format(queue=_queue(ctx, case).name),
         routing_reason=case.routing["reason"],
-        schemes=[_scheme_asked(s) for s in schemes],
+        schemes=schemes_asked(session, [case.id])[case.id],
         message=case.message,
         contact=_contact(case),
         decline_reason=case.decline_reason,
@@ -723,13 +722,30 @@ def _commune(ctx: MatchContext, code: str) -> dict[str, str]:
     return {"code": code, "name": commune.name if commune else code}
 
 
-def _scheme_asked(row: CaseScheme) -> SchemeAskedOut:
-    return SchemeAskedOut(
-        scheme_id=row.scheme_id,
-        name=str(row.result.get("name", row.scheme_id)),
-        verdict_at_filing=row.verdict,
-        acknowledged_ineligible=row.acknowledged_ineligible,
+def schemes_asked(session: Session, case_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[SchemeAskedOut]]:
+    """The schemes of these cases, without reading their stored explanations (only the name in them)."""
+    asked: dict[uuid.UUID, list[SchemeAskedOut]] = {i: [] for i in case_ids}
+    rows = session.execute(
+        select(
+            CaseScheme.case_id,
+            CaseScheme.scheme_id,
+            CaseScheme.result["name"].as_string(),
+            CaseScheme.verdict,
+            CaseScheme.acknowledged_ineligible,
+        )
+        .where(CaseScheme.case_id.in_(case_ids))
+        .order_by(CaseScheme.position)
     )
+    for case_id, scheme_id, name, verdict, acknowledged in rows:
+        asked[case_id].append(
+            SchemeAskedOut(
+                scheme_id=scheme_id,
+                name=name or scheme_id,
+                verdict_at_filing=verdict,
+                acknowledged_ineligible=acknowledged,
+            )
+        )
+    return asked
 
 
 def _contact(case: CaseFile) -> ContactOut:

@@ -70,7 +70,13 @@ class CaseStats:
 
 
 def case_stats(session: Session, ctx: MatchContext, staff: Staff, now: datetime) -> CaseStats:
-    cases = scoped_cases(staff).subquery()
+    cases = (
+        scoped_cases(staff)
+        .with_only_columns(
+            CaseFile.id, CaseFile.ti_id, CaseFile.status, CaseFile.submitted_at, CaseFile.acknowledged_at
+        )
+        .subquery()
+    )
     territories = ctx.territories.perimeters.territories
     schemes = ctx.catalogue.schemes
 
@@ -98,9 +104,7 @@ def case_stats(session: Session, ctx: MatchContext, staff: Staff, now: datetime)
     delays = [
         (acknowledged - submitted).total_seconds() / 3600
         for submitted, acknowledged in session.execute(
-            select(CaseFile.submitted_at, CaseFile.acknowledged_at).where(
-                CaseFile.id.in_(select(cases.c.id)), CaseFile.acknowledged_at.is_not(None)
-            )
+            select(cases.c.submitted_at, cases.c.acknowledged_at).where(cases.c.acknowledged_at.is_not(None))
         )
         if acknowledged is not None
     ]

@@ -1,0 +1,214 @@
+"""Cases over HTTP, on SQLite and PostgreSQL (run by hand: `python -m bench.cases`).
+
+One uvicorn worker of the real service per database, started side by side. In the same run:
+- filing: POST /v1/cases against POST /v1/match of the same profile (the match is the part of a
+  filing that is not storage), 8 connections: requests/s, p50, p99 and the ratio;
+- the queue: GET /v1/cases (page of 25, oldest first), with the overdue filter, and GET /v1/stats,
+  for a queue of 100 then 10,000 cases (other queues hold as many again): p50 and the ratio of the
+  two sizes, which says how the triage pages grow with the number of cases.
+Figures are printed, never asserted.
+"""
+
+from __future__ import annotations
+
+import copy
+import http.client
+import json
+import os
+import statistics
+import tempfile
+import threading
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import insert, select, text
+
+from app.db import create_db_engine, session_factory, transaction
+from app.main import load_match_context
+from app.migrate import upgrade
+from app.models import CaseEvent, CaseFile, CaseScheme
+from app.services.tokens import create_token
+from app.settings import get_settings
+from bench.match_http import free_port, start
+from bench.profiles import MATCH_PROFILE
+
+SECONDS = 4
+CONNECTIONS = 8
+QUEUE_SIZES = (100, 10_000)
+KEY = "cle-du-banc-d-essai"
+POSTGRES = os.environ.get("GUICHET_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+# Filed in Lyon (regional queue 84), so that the measured queue (Gers) holds the seeded cases only.
+CASE = {
+    "profile": {**MATCH_PROFILE, "territory": {"commune": "69123"}},
+    "scheme_ids": [],
+    "contact": {"name": "Banc d'essai", "email": "banc@exemple.fr", "consent": True},
+    "message": "Demande du banc d'essai.",
+}
+
+
+def hammer(port: int, method: str, path: str, body: dict[str, Any] | None, headers: dict[str, str]) -> list[float]:
+    """Requests from CONNECTIONS keep-alive connections for SECONDS; the latencies in ms."""
+    payload = json.dumps(body).encode() if body is not None else None
+    latencies: list[float] = []
+    lock = threading.Lock()
+    stop = time.monotonic() + SECONDS
+
+    def worker() -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", port)
+        mine = []
+        while time.monotonic() < stop:
+            began = time.perf_counter()
+            connection.request(method, path, payload, {"content-type": "application/json", **headers})
+            response = connection.getresponse()
+            response.read()
+            if response.status >= 300:
+                raise RuntimeError(f"{method} {path}: {response.status}")
+            mine.append((time.perf_counter() - began) * 1000)
+        with lock:
+            latencies.extend(mine)
+
+    threads = [threading.Thread(target=worker) for _ in range(CONNECTIONS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return latencies
+
+
+def figures(latencies: list[float]) -> tuple[float, float, float]:
+    ordered = sorted(latencies)
+    return len(ordered) / SECONDS, statistics.median(ordered), ordered[int(len(ordered) * 0.99) - 1]
+
+
+def seed(url: str, count: int, queue_id: str, ti_id: str | None) -> None:
+    """`count` copies of a filed case in `queue_id`, filed over the last 60 days."""
+    engine = create_db_engine(url)
+    with transaction(session_factory(engine), writing=True) as session:
+        model = session.scalars(select(CaseFile).limit(1)).one()
+        row = {c.key: getattr(model, c.key) for c in CaseFile.__table__.columns}
+        now = datetime.now(UTC)
+        for start_at in range(0, count, 1000):
+            cases, schemes, events = [], [], []
+            for i in range(start_at, min(count, start_at + 1000)):
+                case_id = uuid.uuid4()
+                filed_at = now - timedelta(minutes=(i * 8641) % (60 * 24 * 60))
+                cases.append(
+                    row
+                    | {
+                        "id": case_id,
+                        "queue_id": queue_id,
+                        "ti_id": ti_id,
+                        "tracking_digest": uuid.uuid4().hex,
+                        "submitted_at": filed_at,
+                        "last_event_at": filed_at,
+                        "status": ("submitted", "acknowledged", "in_review")[i % 3],
+                        "routing": copy.deepcopy(row["routing"]),
+                    }
+                )
+                schemes.append(
+                    {
+                        "case_id": case_id,
+                        "scheme_id": "vte",
+                        "position": 0,
+                        "verdict": "undetermined",
+                        "acknowledged_ineligible": False,
+                        "result": {"name": "VTE"},
+                    }
+                )
+                events.append(
+                    {
+                        "case_id": case_id,
+                        "occurred_at": filed_at,
+                        "kind": "filed",
+                        "actor_kind": "applicant",
+                        "actor_label": "Demandeur",
+                        "to_status": "submitted",
+                        "detail": {},
+                        "version": 1,
+                    }
+                )
+            session.execute(insert(CaseFile), cases)
+            session.execute(insert(CaseScheme), schemes)
+            session.execute(insert(CaseEvent), events)
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(text("ANALYZE"))
+    engine.dispose()
+
+
+def lead_token(url: str) -> str:
+    engine = create_db_engine(url)
+    context = load_match_context(get_settings())
+    with transaction(session_factory(engine), writing=True) as session:
+        issued = create_token(
+            session,
+            KEY.encode(),
+            role="project_lead",
+            holder="Banc d'essai",
+            ti_ids=["gers-tarn-et-garonne"],
+            region_codes=[],
+            known_ti_ids=context.territories.perimeters.territories,
+            known_region_codes=context.territories.geography.regions,
+            valid_for=timedelta(days=1),
+            now=datetime.now(UTC),
+        )
+    engine.dispose()
+    return issued.token
+
+
+def bench_database(name: str, url: str) -> None:
+    engine = create_db_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    os.environ["GUICHET_DATABASE_URL"] = url
+    os.environ["GUICHET_TOKEN_KEY"] = KEY
+    os.environ["GUICHET_SIRENE_URL"] = ""
+    port = free_port()
+    server = start("app.main:app", port)
+    try:
+        match = figures(hammer(port, "POST", "/v1/match", MATCH_PROFILE, {}))
+        filing = figures(hammer(port, "POST", "/v1/cases", CASE, {}))
+        print(f"\n{name}")
+        print(f"  POST /v1/match   {match[0]:7.0f} req/s   p50 {match[1]:6.1f} ms   p99 {match[2]:6.1f} ms")
+        print(f"  POST /v1/cases   {filing[0]:7.0f} req/s   p50 {filing[1]:6.1f} ms   p99 {filing[2]:6.1f} ms")
+        print(f"  ratio filing / match (req/s): {filing[0] / match[0]:.2f}")
+        headers = {"Authorization": f"Bearer {lead_token(url)}"}
+        # Each size: as many cases again in another queue, then the measured (Gers) queue.
+        seeded = 0
+        results: dict[int, dict[str, float]] = {}
+        for size in QUEUE_SIZES:
+            seed(url, size, "region:84", None)
+            seed(url, size - seeded, "ti:gers-tarn-et-garonne", "gers-tarn-et-garonne")
+            seeded = size
+            results[size] = {
+                path: figures(hammer(port, "GET", path, None, headers))[1]
+                for path in ("/v1/cases", "/v1/cases?overdue=true", "/v1/stats")
+            }
+        small, large = QUEUE_SIZES
+        for path in results[small]:
+            a, b = results[small][path], results[large][path]
+            print(f"  GET {path:<24} p50 {a:6.1f} ms at {small:>6} cases, {b:6.1f} ms at {large:>6}: x{b / a:.1f}")
+    finally:
+        server.terminate()
+        server.wait()
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as directory:
+        bench_database("SQLite", f"sqlite:///{Path(directory) / 'bench.sqlite3'}")
+    admin = create_db_engine(POSTGRES).execution_options(isolation_level="AUTOCOMMIT")
+    name = f"guichet_bench_{uuid.uuid4().hex[:8]}"
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        bench_database("PostgreSQL", POSTGRES.rsplit("/", 1)[0] + f"/{name}")
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+if __name__ == "__main__":
+    main()
