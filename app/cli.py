@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo
@@ -21,7 +21,7 @@ from app.company.naf import NAF_FILE_NAME
 from app.company.naf_refresh import refresh_naf
 from app.db import create_db_engine, session_factory, transaction
 from app.error_messages import french_message
-from app.main import load_match_context
+from app.main import load_match_context, utc_now
 from app.migrate import DatabaseNotReady, downgrade, prepare_database, upgrade
 from app.problems import InvalidInput
 from app.services.reminders import remind_overdue
@@ -53,7 +53,6 @@ PARIS = ZoneInfo("Europe/Paris")
 
 
 def _today() -> date:
-    from datetime import datetime
 
     return datetime.now(PARIS).date()
 
@@ -210,10 +209,6 @@ def _database() -> tuple[Settings, sessionmaker[Session]]:
     return settings, session_factory(engine)
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 @db_cli.command("upgrade")
 def db_upgrade(revision: Annotated[str, typer.Argument(help="Révision visée")] = "head") -> None:
     """Mettre la base au schéma le plus récent (GUICHET_DATABASE_URL ; SQLite par défaut)."""
@@ -260,7 +255,7 @@ def tokens_create(
                 known_ti_ids=store.perimeters.territories,
                 known_region_codes=store.geography.regions,
                 valid_for=timedelta(days=days),
-                now=_utc_now(),
+                now=utc_now(),
             )
     except InvalidInput as exc:
         err.print(f"[red]{escape(exc.detail)}[/red]")
@@ -284,7 +279,7 @@ def tokens_revoke(token_id: Annotated[str, typer.Argument(help="Identifiant du j
     _, sessions = _database()
     try:
         with transaction(sessions, writing=True) as session:
-            record = revoke_token(session, parsed, _utc_now())
+            record = revoke_token(session, parsed, utc_now())
     except TokenNotFound as exc:
         err.print(f"[red]{escape(exc.detail)}[/red]")
         raise typer.Exit(1) from exc
@@ -295,7 +290,7 @@ def tokens_revoke(token_id: Annotated[str, typer.Argument(help="Identifiant du j
 def tokens_list() -> None:
     """Lister les jetons (jamais les jetons eux-mêmes : seules leurs empreintes sont gardées)."""
     _, sessions = _database()
-    now = _utc_now()
+    now = utc_now()
     with transaction(sessions, writing=False) as session:
         for t in list_tokens(session):
             state = "révoqué" if t.revoked_at else ("expiré" if t.expires_at <= now else "actif")
@@ -311,7 +306,7 @@ def cases_remind(
     settings, sessions = _database()
     context = load_match_context(settings)
     with transaction(sessions, writing=not dry_run) as session:
-        reminders = remind_overdue(session, context, _utc_now(), dry_run=dry_run)
+        reminders = remind_overdue(session, context, utc_now(), dry_run=dry_run)
     for r in reminders:
         what = "déjà relancé cette semaine" if not r.written else ("à relancer" if dry_run else "relance écrite")
         out.print(f"{r.case_id}  {r.queue_id:<28} {what:<26} {r.reason}")

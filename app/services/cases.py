@@ -486,7 +486,7 @@ def assign(
             colleague is None
             or colleague.revoked_at is not None
             or colleague.expires_at <= now
-            or not _token_sees_queue(colleague, case.queue_id)
+            or not Staff.of(colleague).sees_queue(case.queue_id)
         ):
             raise InvalidInput("assignee_id", "aucun collègue actif de cette file n'a cet identifiant")
         holder = colleague.holder
@@ -690,12 +690,6 @@ def require_applicant(principal: Staff | Applicant) -> Applicant:
 
 def _in_queue(staff: Staff, case: CaseFile) -> bool:
     return case.queue_id in staff.queue_ids
-
-
-def _token_sees_queue(token: AccessToken, queue_id: str) -> bool:
-    return token.role == "admin" or queue_id in {f"ti:{t}" for t in token.ti_ids} | {
-        f"region:{r}" for r in token.region_codes
-    }
 
 
 # ---------------------------------------------------------------------------------------------

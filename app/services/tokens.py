@@ -83,6 +83,10 @@ class Staff:
     ti_ids: frozenset[str]
     region_codes: frozenset[str]
 
+    @staticmethod
+    def of(row: AccessToken) -> Staff:
+        return Staff(row.id, row.role, row.holder, frozenset(row.ti_ids), frozenset(row.region_codes))  # type: ignore[arg-type]
+
     @property
     def is_admin(self) -> bool:
         return self.role == "admin"
@@ -126,7 +130,7 @@ def authenticate(session: Session, key: bytes, authorization: str | None, now: d
         raise Unauthenticated("Jeton révoqué.")
     if row.expires_at <= now:
         raise Unauthenticated("Jeton expiré.")
-    return Staff(row.id, row.role, row.holder, frozenset(row.ti_ids), frozenset(row.region_codes))  # type: ignore[arg-type]
+    return Staff.of(row)
 
 
 @dataclass(frozen=True)
