@@ -20,41 +20,15 @@ from app.catalogue.loader import load_catalogue
 from app.catalogue.yaml_source import CatalogueError
 from app.cli import cli
 from app.rules.conditions import condition_types
-from app.settings import get_settings
-from app.territory.store import TerritoryStore, load_territory_store
+from app.territory.store import TerritoryStore
+from tests.catalogue.catalogue_copy import FIXTURES, SHIPPED, edit
 
-SHIPPED = get_settings().catalogue_dir
-FIXTURES = Path(__file__).parent / "fixtures"
 DEGREES = "(niveaux : none, cap, bac, bac+2, bac+3, bac+5, bac+8)"
-
-
-@pytest.fixture(scope="module")
-def store() -> TerritoryStore:
-    """The real geography and TI perimeters, loaded without the catalogue (whose schemes may be
-    mid-edit: these tests must not depend on them)."""
-    settings = get_settings()
-    return load_territory_store(settings.geography_file, settings.territories_dir)
-
-
-@pytest.fixture
-def catalogue_dir(tmp_path: Path) -> Path:
-    target = tmp_path / "catalogue"
-    shutil.copytree(SHIPPED, target)
-    for scheme in (target / "schemes").glob("*.yaml"):
-        scheme.unlink()
-    shutil.copy(FIXTURES / "vte.yaml", target / "schemes" / "vte.yaml")
-    return target
 
 
 @pytest.fixture
 def vte(catalogue_dir: Path) -> Path:
     return catalogue_dir / "schemes" / "vte.yaml"
-
-
-def edit(file: Path, old: str, new: str) -> None:
-    text = file.read_text(encoding="utf-8")
-    assert text.count(old) == 1, f"{old!r} should occur once in {file}"
-    file.write_text(text.replace(old, new), encoding="utf-8")
 
 
 def problems(directory: Path, store: TerritoryStore) -> list[str]:

@@ -8,7 +8,6 @@ edited file itself, so that they do not move when the shipped file is reworded.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -16,40 +15,16 @@ import pytest
 from app.catalogue.loader import load_catalogue
 from app.catalogue.yaml_source import CatalogueError, CatalogueProblem
 from app.services.routing import route_commune
-from app.settings import get_settings
-from app.territory.store import TerritoryStore, load_territory_store
+from app.territory.store import TerritoryStore
+from tests.catalogue.catalogue_copy import SHIPPED, edit
 
-SHIPPED = get_settings().catalogue_dir
-FIXTURES = Path(__file__).parent / "fixtures"
 UNKNOWN_RULE = "  - id: statut-ti-inconnu\n    when: {ti_status: unknown}\n    route_to: region\n"
 NOT_MEMBER_WHEN = "    when: {ti_status: not_member}\n"
-
-
-@pytest.fixture(scope="module")
-def store() -> TerritoryStore:
-    settings = get_settings()
-    return load_territory_store(settings.geography_file, settings.territories_dir)
-
-
-@pytest.fixture
-def catalogue_dir(tmp_path: Path) -> Path:
-    target = tmp_path / "catalogue"
-    shutil.copytree(SHIPPED, target)
-    for scheme in (target / "schemes").glob("*.yaml"):
-        scheme.unlink()
-    shutil.copy(FIXTURES / "vte.yaml", target / "schemes" / "vte.yaml")
-    return target
 
 
 @pytest.fixture
 def routing(catalogue_dir: Path) -> Path:
     return catalogue_dir / "routing.yaml"
-
-
-def edit(file: Path, old: str, new: str) -> None:
-    text = file.read_text(encoding="utf-8")
-    assert text.count(old) == 1, f"{old!r} should occur once in {file}"
-    file.write_text(text.replace(old, new), encoding="utf-8")
 
 
 def at(file: Path, fragment: str, *, below: int = 0, column_of: str | None = None) -> tuple[int, int]:
