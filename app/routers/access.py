@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, TypeVar
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Header, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from app.db import db_session
 from app.problems import InvalidInput
+from app.schemas.case import CaseDetail, PublicCase
 from app.services.cases import require_staff
 from app.services.tokens import Principal, Staff, authenticate
 
@@ -63,3 +64,12 @@ IfMatch = Annotated[int | None, Depends(if_match)]
 
 def etag(version: int) -> dict[str, str]:
     return {"ETag": f'"{version}"'}
+
+
+AnswerT = TypeVar("AnswerT", bound=CaseDetail | PublicCase)
+
+
+def tagged(response: Response, answer: AnswerT) -> AnswerT:
+    """The answer, its version sent as the ETag a later If-Match quotes."""
+    response.headers.update(etag(answer.version))
+    return answer

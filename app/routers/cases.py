@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 
 from app.cases.lifecycle import Status
 from app.paris_time import PARIS
-from app.routers.access import Caller, Db, IfMatch, Now, StaffCaller, etag
+from app.routers.access import Caller, Db, IfMatch, Now, StaffCaller, etag, tagged
 from app.routers.matching import Context, Directory
 from app.schemas.case import (
     AssignIn,
@@ -85,9 +85,7 @@ def list_cases(
 def read_case(
     case_id: uuid.UUID, context: Context, session: Db, caller: Caller, at: Now, response: Response
 ) -> CaseDetail | PublicCase:
-    answer = cases.read_case(session, context, caller, case_id, at)
-    response.headers.update(etag(answer.version))
-    return answer
+    return tagged(response, cases.read_case(session, context, caller, case_id, at))
 
 
 @router.post("/{case_id}/transitions", response_model=CaseDetail, summary="Changer le statut d'un dossier")
@@ -101,9 +99,7 @@ def change_status(
     at: Now,
     response: Response,
 ) -> CaseDetail:
-    answer = cases.change_status(session, context, caller, case_id, body, version, at)
-    response.headers.update(etag(answer.version))
-    return answer
+    return tagged(response, cases.change_status(session, context, caller, case_id, body, version, at))
 
 
 @router.post("/{case_id}/assign", response_model=CaseDetail, summary="Confier le dossier à un collègue de la file")
@@ -117,9 +113,7 @@ def assign(
     at: Now,
     response: Response,
 ) -> CaseDetail:
-    answer = cases.assign(session, context, caller, case_id, body, version, at)
-    response.headers.update(etag(answer.version))
-    return answer
+    return tagged(response, cases.assign(session, context, caller, case_id, body, version, at))
 
 
 @router.post(
@@ -131,9 +125,7 @@ def assign(
 def add_note(
     case_id: uuid.UUID, body: NoteIn, context: Context, session: Db, caller: StaffCaller, at: Now, response: Response
 ) -> CaseDetail:
-    answer = cases.add_note(session, context, caller, case_id, body, at)
-    response.headers.update(etag(answer.version))
-    return answer
+    return tagged(response, cases.add_note(session, context, caller, case_id, body, at))
 
 
 @router.post("/{case_id}/reroute", response_model=CaseDetail, summary="Réorienter le dossier vers une autre file")
@@ -147,9 +139,7 @@ def reroute(
     at: Now,
     response: Response,
 ) -> CaseDetail:
-    answer = cases.reroute(session, context, caller, case_id, body, version, at)
-    response.headers.update(etag(answer.version))
-    return answer
+    return tagged(response, cases.reroute(session, context, caller, case_id, body, version, at))
 
 
 @router.post("/{case_id}/withdraw", response_model=PublicCase, summary="Retirer sa demande (jeton de suivi)")
@@ -163,8 +153,7 @@ def withdraw(
     response: Response,
     body: WithdrawIn | None = None,
 ) -> PublicCase:
-    answer = cases.withdraw(
-        session, context, cases.require_applicant(caller), case_id, body or WithdrawIn(), version, at
+    return tagged(
+        response,
+        cases.withdraw(session, context, cases.require_applicant(caller), case_id, body or WithdrawIn(), version, at),
     )
-    response.headers.update(etag(answer.version))
-    return answer
