@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated
-from zoneinfo import ZoneInfo
 
 import typer
 from pydantic import ValidationError
@@ -17,13 +16,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.catalogue.loader import load_catalogue
 from app.catalogue.yaml_source import CatalogueError
+from app.clock import today_in_paris, utc_now
 from app.company.naf import NAF_FILE_NAME
 from app.company.naf_refresh import refresh_naf
 from app.db import create_db_engine, session_factory, transaction
 from app.error_messages import french_message
-from app.main import load_match_context, utc_now
+from app.errors import InvalidInput
 from app.migrate import DatabaseNotReady, downgrade, prepare_database, upgrade
-from app.problems import InvalidInput
+from app.services.matching import load_match_context
 from app.services.reminders import remind_overdue
 from app.services.tokens import TokenNotFound, create_token, list_tokens, load_token_key, revoke_token
 from app.settings import Settings, get_settings
@@ -49,12 +49,6 @@ cli.add_typer(territories_cli, name="territories")
 
 err = Console(stderr=True)
 out = Console()
-PARIS = ZoneInfo("Europe/Paris")
-
-
-def _today() -> date:
-
-    return datetime.now(PARIS).date()
 
 
 @cli.command()
@@ -68,7 +62,8 @@ def serve(
 
     settings = get_settings()
     uvicorn.run(
-        "app.main:app",
+        "app.main:create_app",
+        factory=True,
         host=host or settings.host,
         port=port or settings.port,
         workers=workers,
@@ -147,7 +142,7 @@ def territories_import(
             complete=complete,
             source_url=source_url,
             published_on=published,
-            today=_today(),
+            today=today_in_paris(),
         )
     except CatalogueError as exc:
         err.print(

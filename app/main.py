@@ -1,4 +1,8 @@
-"""The ASGI application: `app.main:app`, built by `create_app()`."""
+"""The ASGI application, built by `create_app()` (`uvicorn --factory app.main:create_app`).
+
+Importing this module builds nothing: the data is loaded by the lifespan of the application
+that `create_app` returns (or passed in, by the tests).
+"""
 
 from __future__ import annotations
 
@@ -6,23 +10,21 @@ import gc
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 
 from fastapi import FastAPI
 
 from app.body_limit import BodySizeLimit
-from app.catalogue.loader import load_catalogue
 from app.catalogue.yaml_source import CatalogueError
+from app.clock import utc_now
 from app.company.directory import SireneClient
-from app.company.naf import NAF_FILE_NAME, load_naf
 from app.db import create_db_engine, session_factory
 from app.migrate import DatabaseNotReady, prepare_database
 from app.problems import install_problem_handlers
 from app.routers import cases, companies, health, matching, schemes, stats, territories
-from app.services.matching import MatchContext
+from app.services.matching import MatchContext, load_match_context
 from app.services.tokens import load_token_key
 from app.settings import Settings, get_settings
-from app.territory.store import load_territory_store
 
 logger = logging.getLogger("guichet")
 
@@ -32,18 +34,6 @@ d'industrie, quelles aides publiques elle peut obtenir et pourquoi, critère par
 
 Les erreurs suivent la RFC 9457 (`application/problem+json`), en français.
 """
-
-
-def load_match_context(settings: Settings) -> MatchContext:
-    """Every data set the service reads, loaded and checked once. Raises CatalogueError."""
-    territories = load_territory_store(settings.geography_file, settings.territories_dir)
-    catalogue = load_catalogue(settings.catalogue_dir, territories.geography, territories.perimeters)
-    naf = load_naf(settings.data_dir / NAF_FILE_NAME)
-    return MatchContext.build(territories, catalogue, naf)
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def create_app(
@@ -112,6 +102,3 @@ def create_app(
     app.include_router(cases.router)
     app.include_router(stats.router)
     return app
-
-
-app = create_app()

@@ -1,7 +1,8 @@
 """RFC 9457 problem details, in French, for every error the service returns.
 
-Services raise domain exceptions (subclasses of `DomainError`); they are turned into
-problem+json here, once, and nowhere else.
+Services raise domain exceptions (subclasses of `app.errors.DomainError`, which know nothing of
+HTTP); they are turned into problem+json here, once, and nowhere else: the status code of each
+kind of error and the headers it calls for are decided here.
 """
 
 from __future__ import annotations
@@ -15,48 +16,10 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.error_messages import field_path, french_message
+from app.errors import DomainError, ErrorKind
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_BASE = "urn:guichet-ti:probleme:"
-
-
-class DomainError(Exception):
-    """An error a client can act on. `slug` names the problem type, `extra` adds members."""
-
-    status: int = 400
-    slug: str = "requete-invalide"
-    title: str = "Requête invalide"
-    #: response headers of this problem (WWW-Authenticate of a 401, for instance)
-    headers: dict[str, str] = {}  # noqa: RUF012 - read-only class constant
-
-    def __init__(self, detail: str, **extra: Any) -> None:
-        super().__init__(detail)
-        self.detail = detail
-        self.extra = extra
-
-    def within(self, prefix: str) -> DomainError:
-        """The same problem, its fields named from an enclosing object (`territory` -> `profile.territory`)."""
-        errors = self.extra.get("errors")
-        if errors:
-            if self.detail.startswith(errors[0]["field"]):
-                self.detail = f"{prefix}.{self.detail}"
-            self.extra["errors"] = [{**e, "field": f"{prefix}.{e['field']}"} for e in errors]
-        return self
-
-
-class InvalidInput(DomainError):
-    status = 422
-    slug = "donnees-invalides"
-    title = "Données invalides"
-
-    def __init__(self, field: str, message: str, **extra: Any) -> None:
-        super().__init__(f"{field} : {message}", errors=[{"field": field, "message": message}], **extra)
-
-
-class NotFound(DomainError):
-    status = 404
-    slug = "introuvable"
-    title = "Ressource introuvable"
 
 
 def problem_response(
@@ -75,10 +38,37 @@ def problem_response(
     return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
 
 
+STATUS_OF_KIND: dict[ErrorKind, int] = {
+    ErrorKind.BAD_REQUEST: 400,
+    ErrorKind.INVALID: 422,
+    ErrorKind.UNAUTHENTICATED: 401,
+    ErrorKind.FORBIDDEN: 403,
+    ErrorKind.NOT_FOUND: 404,
+    ErrorKind.CONFLICT: 409,
+    ErrorKind.STALE: 412,
+    ErrorKind.VERSION_REQUIRED: 428,
+    ErrorKind.UNAVAILABLE: 503,
+    ErrorKind.TIMED_OUT: 504,
+}
+#: header WWW-Authenticate of a 401 (RFC 6750)
+BEARER_CHALLENGE = 'Bearer realm="guichet-ti"'
+HEADERS_OF_KIND: dict[ErrorKind, dict[str, str]] = {ErrorKind.UNAUTHENTICATED: {"WWW-Authenticate": BEARER_CHALLENGE}}
+
+
+def status_of(exc: DomainError) -> int:
+    return STATUS_OF_KIND[exc.kind]
+
+
 async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DomainError)
     return problem_response(
-        exc.status, exc.slug, exc.title, exc.detail, request.url.path, headers=exc.headers or None, **exc.extra
+        status_of(exc),
+        exc.slug,
+        exc.title,
+        exc.detail,
+        request.url.path,
+        headers=HEADERS_OF_KIND.get(exc.kind),
+        **exc.extra,
     )
 
 

@@ -27,9 +27,9 @@ from typing import Any
 from sqlalchemy import insert, select, text
 
 from app.db import create_db_engine, session_factory, transaction
-from app.main import load_match_context
 from app.migrate import upgrade
 from app.models import CaseEvent, CaseFile, CaseScheme
+from app.services.matching import load_match_context
 from app.services.tokens import create_token
 from app.settings import get_settings
 from bench.match_http import free_port, start
@@ -167,7 +167,7 @@ def bench_database(name: str, url: str) -> None:
     os.environ["GUICHET_TOKEN_KEY"] = KEY
     os.environ["GUICHET_SIRENE_URL"] = ""
     port = free_port()
-    server = start("app.main:app", port)
+    server = start("app.main:create_app", port)
     try:
         match = figures(hammer(port, "POST", "/v1/match", MATCH_PROFILE, {}))
         filing = figures(hammer(port, "POST", "/v1/cases", CASE, {}))

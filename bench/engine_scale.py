@@ -21,11 +21,11 @@ from typing import Any
 
 from app.catalogue.loader import Catalogue, Scheme
 from app.catalogue.scheme import SchemeFile
-from app.main import load_match_context
+from app.reference_data import ReferenceData
 from app.rules.conditions import build_condition
 from app.rules.verdict import SchemeRules, Validity
 from app.schemas.match import MatchRequest
-from app.services.matching import MatchContext, match_profile
+from app.services.matching import MatchContext, load_match_context, match_profile
 from app.settings import get_settings
 
 AS_OF = date(2026, 11, 26)
@@ -143,7 +143,7 @@ def main() -> None:
             results = {}
             for size in (100, 1_000, 10_000):
                 catalogue = synthetic_catalogue(size, real, seed=size, kinds=kinds)
-                context = MatchContext.build(real.territories, catalogue, real.naf)
+                context = MatchContext.build(ReferenceData(real.territories, catalogue, real.naf))
                 # As the service does after loading its data: long-lived objects leave the collector's scans.
                 gc.freeze()
                 p50, p99, evaluated = timed(context, 300 if size < 10_000 else 150, warm=warm)

@@ -49,6 +49,7 @@ def start(app: str, port: int) -> subprocess.Popen[bytes]:
             "--log-level",
             "warning",
             "--no-access-log",
+            *(["--factory"] if app.endswith(":create_app") else []),
         ],
         env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)},
     )
@@ -140,7 +141,7 @@ def main() -> None:
             f"load generator: {'wrk' if use_wrk else 'python (wrk not installed: apt install wrk)'}, "
             f"{CONNECTIONS} connections, {ROUNDS} rounds of {SECONDS} s each, interleaved"
         )
-        servers = {"guichet": ("app.main:app", free_port()), "bare": ("bench.bare_app:app", free_port())}
+        servers = {"guichet": ("app.main:create_app", free_port()), "bare": ("bench.bare_app:app", free_port())}
         processes = [start(app, port) for app, port in servers.values()]
         try:
             results: dict[str, list[tuple[float, float, float]]] = {name: [] for name in servers}

@@ -77,7 +77,7 @@ def main() -> None:
     with directory.running():
         os.environ["GUICHET_SIRENE_URL"] = directory.url
         port = free_port()
-        server = start("app.main:app", port)
+        server = start("app.main:create_app", port)
         try:
             connection = http.client.HTTPConnection("127.0.0.1", port)
             match = "/v1/match?as_of=2023-06-01"

@@ -2,25 +2,26 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterator
 
-# Before the app is imported (it reads its settings then): the tests never touch the developer's
-# database, nor its token key.
-_RUN_DIR = tempfile.mkdtemp(prefix="guichet-tests-")
-os.environ["GUICHET_DATABASE_URL"] = f"sqlite:///{_RUN_DIR}/default.sqlite3"
-os.environ["GUICHET_TOKEN_KEY"] = "cle-des-tests"
+import pytest
+from fastapi.testclient import TestClient
 
-from collections.abc import Iterator  # noqa: E402
-
-import pytest  # noqa: E402
-from fastapi.testclient import TestClient  # noqa: E402
-
-from app.main import create_app, load_match_context  # noqa: E402
-from app.services.matching import MatchContext  # noqa: E402
-from app.settings import Settings, get_settings  # noqa: E402
-from app.territory.store import TerritoryStore  # noqa: E402
-from tests.fake_directory import FakeDirectory  # noqa: E402
+from app.main import create_app
+from app.services.matching import MatchContext, load_match_context
+from app.settings import Settings, get_settings
+from app.territory.store import TerritoryStore
+from tests.fake_directory import FakeDirectory
 
 pytest_plugins = ["tests.databases", "tests.case_desk"]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The tests never touch the developer's database, nor its token key (settings are read later)."""
+    run_dir = tempfile.mkdtemp(prefix="guichet-tests-")
+    os.environ["GUICHET_DATABASE_URL"] = f"sqlite:///{run_dir}/default.sqlite3"
+    os.environ["GUICHET_TOKEN_KEY"] = "cle-des-tests"
+    get_settings.cache_clear()
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from app.db import db_session
-from app.problems import InvalidInput
+from app.errors import InvalidInput
 from app.schemas.case import CaseDetail, PublicCase
 from app.services.cases import require_staff
 from app.services.tokens import Principal, Staff, authenticate

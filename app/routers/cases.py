@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from app.cases.lifecycle import Status
-from app.paris_time import PARIS
+from app.clock import PARIS
 from app.routers.access import Caller, Db, IfMatch, Now, StaffCaller, etag, tagged
 from app.routers.matching import Context, Directory
 from app.schemas.case import (

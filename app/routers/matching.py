@@ -5,8 +5,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
+from app.clock import today_in_paris
 from app.company.directory import SireneClient
-from app.paris_time import today_in_paris
 from app.schemas.match import MatchRequest, MatchResponse
 from app.services.match_view import match_json
 from app.services.matching import MatchContext, match_request

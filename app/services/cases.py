@@ -29,10 +29,10 @@ from app.cases.lifecycle import (
     check_withdrawal,
 )
 from app.catalogue.routing import Queue
+from app.clock import PARIS
 from app.company.directory import SireneClient
+from app.errors import DomainError, ErrorKind, InvalidInput, NotFound
 from app.models import AccessToken, CaseEvent, CaseFile, CaseNote, CaseScheme
-from app.paris_time import PARIS
-from app.problems import DomainError, InvalidInput, NotFound
 from app.rules.verdict import Verdict, evaluate
 from app.schemas.case import (
     AssignIn,
@@ -76,19 +76,19 @@ class CaseNotFound(NotFound):
 
 
 class TransitionRefused(DomainError):
-    status = 409
+    kind = ErrorKind.CONFLICT
     slug = "transition-interdite"
     title = "Changement de statut interdit"
 
 
 class StaleVersion(DomainError):
-    status = 412
+    kind = ErrorKind.STALE
     slug = "version-perimee"
     title = "Le dossier a changé depuis votre lecture"
 
 
 class VersionRequired(DomainError):
-    status = 428
+    kind = ErrorKind.VERSION_REQUIRED
     slug = "version-requise"
     title = "Version du dossier requise"
 

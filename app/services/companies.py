@@ -9,7 +9,7 @@ from app.company.establishment import Establishment
 from app.company.identifiers import CHECK_NAMES, InvalidIdentifier, validate_siret
 from app.company.naf import NafCode, NafNomenclature
 from app.company.size import InvalidSizeFigure, Tranche, assess_size, parse_tranche
-from app.problems import DomainError, InvalidInput, NotFound
+from app.errors import DomainError, ErrorKind, InvalidInput, NotFound
 from app.rules import facts as F  # noqa: N812 - the short name of the fact ids
 from app.schemas.company import (
     AdministrativeStateOut,
@@ -29,19 +29,19 @@ _LEGAL_FORM_DIGITS = 4
 
 
 class DirectoryNotConfigured(DomainError):
-    status = 503
+    kind = ErrorKind.UNAVAILABLE
     slug = "annuaire-non-configure"
     title = "Annuaire des entreprises non configuré"
 
 
 class DirectoryUnavailableProblem(DomainError):
-    status = 503
+    kind = ErrorKind.UNAVAILABLE
     slug = "annuaire-indisponible"
     title = "Annuaire des entreprises indisponible"
 
 
 class DirectoryDeadlineExceeded(DomainError):
-    status = 504
+    kind = ErrorKind.TIMED_OUT
     slug = "annuaire-delai-depasse"
     title = "L'annuaire des entreprises n'a pas répondu à temps"
 

@@ -12,7 +12,8 @@ from app.catalogue.needs import NeedMatch
 from app.company.directory import SireneClient
 from app.company.naf import InvalidNafCode, NafCode, NafNomenclature
 from app.company.size import InvalidSizeFigure, SizeAssessment, assess_size
-from app.problems import DomainError, InvalidInput
+from app.errors import DomainError, ErrorKind, InvalidInput
+from app.reference_data import ReferenceData, load_reference_data
 from app.rules import facts as F  # noqa: N812 - the short name of the fact ids
 from app.rules.facts import Interval
 from app.rules.questions import PROFILE_QUESTIONS, QuestionSpec, RankedQuestion, rank_questions
@@ -22,6 +23,7 @@ from app.schemas.match import (
 )
 from app.services.companies import state_message
 from app.services.prefill import NOT_REQUESTED, Lookup, lookup_for_match
+from app.settings import Settings
 from app.territory.geography import Commune
 from app.territory.resolve import InvalidTerritoryQuery, QueryKind, Resolution
 from app.territory.store import TerritoryStore
@@ -40,13 +42,18 @@ class MatchContext:
     results: ResultCache
 
     @staticmethod
-    def build(territories: TerritoryStore, catalogue: Catalogue, naf: NafNomenclature) -> MatchContext:
-        questions = {**PROFILE_QUESTIONS, **catalogue.declarations}
-        return MatchContext(territories, catalogue, naf, questions, ResultCache())
+    def build(reference: ReferenceData) -> MatchContext:
+        questions = {**PROFILE_QUESTIONS, **reference.catalogue.declarations}
+        return MatchContext(reference.territories, reference.catalogue, reference.naf, questions, ResultCache())
+
+
+def load_match_context(settings: Settings) -> MatchContext:
+    """The reference data loaded from the settings' files, ready to match. Raises CatalogueError."""
+    return MatchContext.build(load_reference_data(settings))
 
 
 class TerritoryNotSettled(DomainError):
-    status = 422
+    kind = ErrorKind.INVALID
     slug = "territoire-non-resolu"
     title = "Commune non déterminée"
 

@@ -7,7 +7,7 @@ from typing import Literal
 
 from app.company.directory import DirectoryDisabled, LookupFailed, SireneClient
 from app.company.naf import NafNomenclature
-from app.problems import InvalidInput
+from app.errors import InvalidInput
 from app.schemas.match import MatchRequest
 from app.services.companies import EstablishmentFacts, check_siret, directory_problem, read_establishment
 from app.territory.store import TerritoryStore

@@ -14,8 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.cases.lifecycle import STATUS_LABELS
+from app.clock import PARIS
 from app.models import CaseFile, CaseScheme, OutboxMessage
-from app.paris_time import PARIS
 from app.services.cases import QUIET_DAYS, SUBMITTED_WORKING_DAYS, overdue_condition, overdue_reasons
 from app.services.matching import MatchContext
 

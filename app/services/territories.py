@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.problems import InvalidInput, NotFound
+from app.errors import InvalidInput, NotFound
 from app.schemas.territory import (
     CandidateOut,
     CodeName,

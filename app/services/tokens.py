@@ -19,32 +19,29 @@ from typing import Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.errors import DomainError, ErrorKind, InvalidInput
 from app.models import AccessToken, CaseFile
-from app.problems import DomainError, InvalidInput
 from app.settings import Settings
 
 Role = Literal["admin", "project_lead"]
 STAFF_PREFIX = "gti_"
 TRACKING_PREFIX = "gtd_"
-#: header WWW-Authenticate of a 401 (RFC 6750)
-BEARER_CHALLENGE = 'Bearer realm="guichet-ti"'
 
 
 class Unauthenticated(DomainError):
-    status = 401
+    kind = ErrorKind.UNAUTHENTICATED
     slug = "authentification-requise"
     title = "Authentification requise"
-    headers = {"WWW-Authenticate": BEARER_CHALLENGE}  # noqa: RUF012 - read-only class constant
 
 
 class Forbidden(DomainError):
-    status = 403
+    kind = ErrorKind.FORBIDDEN
     slug = "acces-refuse"
     title = "Accès refusé"
 
 
 class TokenNotFound(DomainError):
-    status = 404
+    kind = ErrorKind.NOT_FOUND
     slug = "jeton-introuvable"
     title = "Jeton introuvable"
 

@@ -14,8 +14,9 @@ from sqlalchemy import func, select
 
 from app.cases.lifecycle import STAFF_TRANSITIONS, STATUS_LABELS
 from app.db import session_factory, transaction
-from app.main import create_app, load_match_context
+from app.main import create_app
 from app.models import CaseEvent, CaseFile, CaseNote, CaseScheme
+from app.services.matching import load_match_context
 from app.settings import PROJECT_ROOT, Settings
 from tests.case_desk import (
     GERS_QUEUE,

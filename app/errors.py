@@ -1,0 +1,70 @@
+"""Domain errors: what went wrong, said in French for people, with no HTTP in sight.
+
+Services raise these; the API maps each `ErrorKind` to a status code and a problem+json body
+(app/problems.py) and the web pages to a French page. `errors` names the fields at fault, as
+paths in the submitted data (`company.headcount`, `needs[1]`), so that each surface can point
+at them in its own terms.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+
+class ErrorKind(StrEnum):
+    """What kind of failure this is, for the caller to react to (and the API to give a status)."""
+
+    BAD_REQUEST = "bad_request"
+    INVALID = "invalid"
+    UNAUTHENTICATED = "unauthenticated"
+    FORBIDDEN = "forbidden"
+    NOT_FOUND = "not_found"
+    CONFLICT = "conflict"
+    STALE = "stale"
+    VERSION_REQUIRED = "version_required"
+    UNAVAILABLE = "unavailable"
+    TIMED_OUT = "timed_out"
+
+
+class DomainError(Exception):
+    """An error a person or a client can act on. `slug` names the problem type, `extra` adds members."""
+
+    kind: ErrorKind = ErrorKind.BAD_REQUEST
+    slug: str = "requete-invalide"
+    title: str = "Requête invalide"
+
+    def __init__(self, detail: str, **extra: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.extra = extra
+
+    @property
+    def errors(self) -> list[dict[str, str]]:
+        """The fields at fault: `[{"field": path, "message": French text}]`."""
+        return list(self.extra.get("errors") or [])
+
+    def within(self, prefix: str) -> DomainError:
+        """The same problem, its fields named from an enclosing object (`territory` -> `profile.territory`)."""
+        errors = self.extra.get("errors")
+        if errors:
+            if self.detail.startswith(errors[0]["field"]):
+                self.detail = f"{prefix}.{self.detail}"
+            self.extra["errors"] = [{**e, "field": f"{prefix}.{e['field']}"} for e in errors]
+        return self
+
+
+class InvalidInput(DomainError):
+    kind = ErrorKind.INVALID
+    slug = "donnees-invalides"
+    title = "Données invalides"
+
+    def __init__(self, field: str, message: str, **extra: Any) -> None:
+        super().__init__(f"{field} : {message}", errors=[{"field": field, "message": message}], **extra)
+        self.message = message
+
+
+class NotFound(DomainError):
+    kind = ErrorKind.NOT_FOUND
+    slug = "introuvable"
+    title = "Ressource introuvable"
