@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import date, timedelta
 from pathlib import Path
@@ -15,6 +16,7 @@ from rich.progress import BarColumn, Progress, TextColumn
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.catalogue.loader import load_catalogue
+from app.catalogue.scenarios import load_scenarios, scenario_files
 from app.catalogue.yaml_source import CatalogueError
 from app.clock import today_in_paris, utc_now
 from app.company.naf import NAF_FILE_NAME
@@ -23,10 +25,11 @@ from app.db import create_db_engine, session_factory, transaction
 from app.error_messages import french_message
 from app.errors import InvalidInput
 from app.migrate import DatabaseNotReady, downgrade, prepare_database, upgrade
+from app.scenario_runner import run_scenarios
 from app.services.matching import load_match_context
 from app.services.reminders import remind_overdue
 from app.services.tokens import TokenNotFound, create_token, list_tokens, load_token_key, revoke_token
-from app.settings import Settings, get_settings
+from app.settings import PROJECT_ROOT, Settings, get_settings
 from app.territory.geography import load_geography
 from app.territory.perimeters import load_perimeter_set
 from app.territory.refresh import refresh_geography
@@ -49,6 +52,9 @@ cli.add_typer(territories_cli, name="territories")
 
 err = Console(stderr=True)
 out = Console()
+
+#: where the shipped scenarios live, whatever the working directory
+DEFAULT_SCENARIOS = PROJECT_ROOT / "tests" / "scenarios"
 
 
 @cli.command()
@@ -191,6 +197,66 @@ def catalogue_check(
         f"Catalogue valide : {len(catalogue.schemes)} dispositif(s), {len(catalogue.needs.needs)} besoin(s), "
         f"{len(perimeters.territories)} TI ; version {catalogue.version}."
     )
+
+
+@catalogue_cli.command("test")
+def catalogue_test(
+    path: Annotated[
+        Path,
+        typer.Argument(
+            help="Fichier de scénarios, ou dossier de fichiers *.yaml (défaut : tests/scenarios/)", exists=True
+        ),
+    ] = DEFAULT_SCENARIOS,
+    scheme: Annotated[
+        list[str] | None,
+        typer.Option("--scheme", help="Ne lancer que les scénarios qui nomment ce dispositif dans leurs attentes"),
+    ] = None,
+) -> None:
+    """Lancer les scénarios (profil -> verdicts attendus) sur le catalogue : 0 s'ils passent, 1 sinon."""
+    try:
+        files = load_scenarios(scenario_files(path))
+    except CatalogueError as exc:
+        for problem in exc.problems:
+            err.print(escape(str(problem)), soft_wrap=True)
+        err.print(f"[red]{len(exc.problems)} erreur(s) dans les scénarios ; aucun n'a été lancé.[/red]")
+        raise typer.Exit(2) from exc
+    try:
+        context = load_match_context(get_settings())
+    except CatalogueError as exc:
+        for problem in exc.problems:
+            err.print(escape(str(problem)), soft_wrap=True)
+        err.print(f"[red]Catalogue invalide ({len(exc.problems)} erreur(s)) : scénarios non lancés.[/red]")
+        raise typer.Exit(1) from exc
+    schemes = scheme or []
+    unknown = [s for s in schemes if s not in context.catalogue.schemes]
+    if unknown:
+        err.print(f"[red]--scheme : dispositif(s) inconnu(s) du catalogue : {escape(', '.join(unknown))}.[/red]")
+        raise typer.Exit(2)
+    selected = [
+        (file, [s for s in scenarios if not schemes or any(s.mentions(i) for i in schemes)])
+        for file, scenarios in files
+    ]
+    selected = [(file, scenarios) for file, scenarios in selected if scenarios]
+    if not selected:
+        # Nothing run is nothing checked: saying "all pass" here would hide a scheme without scenarios.
+        err.print(f"[red]Aucun scénario ne nomme {escape(', '.join(schemes))} dans {escape(str(path))}.[/red]")
+        raise typer.Exit(1)
+    failed = total = 0
+    for file, scenarios in selected:
+        out.print(escape(str(file)), soft_wrap=True)
+        for result in asyncio.run(run_scenarios(context, scenarios)):
+            total += 1
+            if result.passed:
+                out.print(f"  [green]✓[/green] {escape(result.scenario.name)}", soft_wrap=True)
+                continue
+            failed += 1
+            out.print(f"  [red]✗[/red] {escape(result.scenario.name)}", soft_wrap=True)
+            for mismatch in result.mismatches:
+                out.print(f"      {escape(mismatch)}", soft_wrap=True)
+    if failed:
+        out.print(f"[red]{total} scénario(s) : {total - failed} réussi(s), {failed} en échec.[/red]")
+        raise typer.Exit(1)
+    out.print(f"[green]{total} scénario(s) : tous réussis[/green] (catalogue {context.catalogue.version}).")
 
 
 def _database() -> tuple[Settings, sessionmaker[Session]]:

@@ -7,6 +7,7 @@ kind of error and the headers it calls for are decided here.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from http import HTTPStatus
 from typing import Any
 
@@ -72,10 +73,10 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
-async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, RequestValidationError)
+def request_errors(validation_errors: Sequence[Any]) -> list[dict[str, str]]:
+    """The fields at fault in an invalid request, named as the client sent them, in French."""
     errors = []
-    for error in exc.errors():
+    for error in validation_errors:
         location = list(error.get("loc", ()))
         if location and location[0] in ("body", "query", "path", "header"):
             location = location[1:]
@@ -83,6 +84,12 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
         if error.get("type") == "json_invalid":
             field = "(corps de la requête)"
         errors.append({"field": field, "message": french_message(error)})
+    return errors
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = request_errors(exc.errors())
     detail = "; ".join(f"{e['field']} : {e['message']}" for e in errors)
     return problem_response(422, "donnees-invalides", "Données invalides", detail, request.url.path, errors=errors)
 
