@@ -189,9 +189,7 @@ def catalogue_check(
         perimeters = load_perimeter_set(root / "territories", geography)
         catalogue = load_catalogue(root, geography, perimeters)
     except CatalogueError as exc:
-        for problem in exc.problems:
-            err.print(escape(str(problem)), soft_wrap=True)
-        err.print(f"[red]{len(exc.problems)} erreur(s).[/red]")
+        _print_problems(exc, ".")
         raise typer.Exit(1) from exc
     out.print(
         f"Catalogue valide : {len(catalogue.schemes)} dispositif(s), {len(catalogue.needs.needs)} besoin(s), "
@@ -207,56 +205,59 @@ def catalogue_test(
             help="Fichier de scénarios, ou dossier de fichiers *.yaml (défaut : tests/scenarios/)", exists=True
         ),
     ] = DEFAULT_SCENARIOS,
-    scheme: Annotated[
+    scheme_ids: Annotated[
         list[str] | None,
-        typer.Option("--scheme", help="Ne lancer que les scénarios qui nomment ce dispositif dans leurs attentes"),
+        typer.Option(
+            "--scheme", help="Ne lancer que les scénarios qui nomment ce dispositif dans leurs attentes (répétable)"
+        ),
     ] = None,
 ) -> None:
     """Lancer les scénarios (profil -> verdicts attendus) sur le catalogue : 0 s'ils passent, 1 sinon."""
     try:
         files = load_scenarios(scenario_files(path))
     except CatalogueError as exc:
-        for problem in exc.problems:
-            err.print(escape(str(problem)), soft_wrap=True)
-        err.print(f"[red]{len(exc.problems)} erreur(s) dans les scénarios ; aucun n'a été lancé.[/red]")
+        _print_problems(exc, " dans les scénarios ; aucun n'a été lancé.")
         raise typer.Exit(2) from exc
     try:
         context = load_match_context(get_settings())
     except CatalogueError as exc:
-        for problem in exc.problems:
-            err.print(escape(str(problem)), soft_wrap=True)
-        err.print(f"[red]Catalogue invalide ({len(exc.problems)} erreur(s)) : scénarios non lancés.[/red]")
+        _print_problems(exc, " dans le catalogue ; aucun scénario n'a été lancé.")
         raise typer.Exit(1) from exc
-    schemes = scheme or []
-    unknown = [s for s in schemes if s not in context.catalogue.schemes]
+    wanted = scheme_ids or []
+    unknown = [i for i in wanted if i not in context.catalogue.schemes]
     if unknown:
         err.print(f"[red]--scheme : dispositif(s) inconnu(s) du catalogue : {escape(', '.join(unknown))}.[/red]")
         raise typer.Exit(2)
     selected = [
-        (file, [s for s in scenarios if not schemes or any(s.mentions(i) for i in schemes)])
-        for file, scenarios in files
+        (file, [s for s in scenarios if not wanted or any(s.mentions(i) for i in wanted)]) for file, scenarios in files
     ]
     selected = [(file, scenarios) for file, scenarios in selected if scenarios]
     if not selected:
         # Nothing run is nothing checked: saying "all pass" here would hide a scheme without scenarios.
-        err.print(f"[red]Aucun scénario ne nomme {escape(', '.join(schemes))} dans {escape(str(path))}.[/red]")
+        which = f" ne nomme {', '.join(wanted)}" if wanted else ""
+        err.print(f"[red]Aucun scénario{escape(which)} dans {escape(str(path))}.[/red]", soft_wrap=True)
         raise typer.Exit(1)
     failed = total = 0
     for file, scenarios in selected:
         out.print(escape(str(file)), soft_wrap=True)
         for result in asyncio.run(run_scenarios(context, scenarios)):
             total += 1
-            if result.passed:
-                out.print(f"  [green]✓[/green] {escape(result.scenario.name)}", soft_wrap=True)
-                continue
-            failed += 1
-            out.print(f"  [red]✗[/red] {escape(result.scenario.name)}", soft_wrap=True)
+            mark = "[green]✓[/green]" if result.passed else "[red]✗[/red]"
+            out.print(f"  {mark} {escape(result.scenario.name)}", soft_wrap=True)
             for mismatch in result.mismatches:
                 out.print(f"      {escape(mismatch)}", soft_wrap=True)
+            failed += not result.passed
     if failed:
         out.print(f"[red]{total} scénario(s) : {total - failed} réussi(s), {failed} en échec.[/red]")
         raise typer.Exit(1)
     out.print(f"[green]{total} scénario(s) : tous réussis[/green] (catalogue {context.catalogue.version}).")
+
+
+def _print_problems(exc: CatalogueError, end: str) -> None:
+    """Each problem on its line (`file:line:col: message`), then their count followed by `end`."""
+    for problem in exc.problems:
+        err.print(escape(str(problem)), soft_wrap=True)
+    err.print(f"[red]{len(exc.problems)} erreur(s){escape(end)}[/red]", soft_wrap=True)
 
 
 def _database() -> tuple[Settings, sessionmaker[Session]]:

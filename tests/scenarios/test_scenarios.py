@@ -1,86 +1,82 @@
 """Profile -> expected verdicts, through HTTP, on the real catalogue and reference data.
 
-Each tests/scenarios/*.yaml holds a list of scenarios:
+Each tests/scenarios/*.yaml holds a list of scenarios, read by the strict model of
+app/catalogue/scenarios.py (an unknown or duplicate key is refused at its line):
 
     - name: pme-isle-jourdain-vte-2023
-      as_of: 2023-06-01
+      as_of: 2023-06-01                         (optional: today in Paris)
       profile: {... the POST /v1/match body ...}
       expect:
         verdicts: {vte: eligible}              # scheme id -> verdict
-        criteria: {vte: {diplome: met}}        # scheme id -> criterion -> result (optional)
-        first_question: project.hire.degree_level   (optional)
-        questions_exclude: [..]                 (optional)
-        out_of_scope: [..]                      (optional: schemes of another territory or sector, not listed)
-        status: 422                             (optional: an error is expected)
-        error_field: territory.query            (optional, with status)
+        criteria: {vte: {diplome: met}}        # scheme id -> criterion -> result
+        first_question: project.hire.degree_level
+        questions_include: [..]
+        questions_exclude: [..]
+        out_of_scope: [..]                      (schemes of another territory or sector, not listed)
+        status: 422                             (an error is expected, instead of all the above)
+        error_field: territory.query            (with status)
+
+`guichet catalogue test` runs the same files in the process; its answers are checked here to be
+those of HTTP.
 """
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
-from typing import Any
 
 import pytest
-import yaml
 from fastapi.testclient import TestClient
+
+from app.catalogue.scenarios import Scenario, load_scenarios, scenario_files
+from app.problems import PROBLEM_MEDIA_TYPE
+from app.scenario_runner import Answer, answer, disconnected_directory, mismatches
+from app.services.matching import MatchContext
 
 HERE = Path(__file__).parent
 
-
-def _load() -> list[Any]:
-    cases = []
-    for file in sorted(HERE.glob("*.yaml")):
-        for scenario in yaml.safe_load(file.read_text(encoding="utf-8")):
-            cases.append(pytest.param(scenario, id=f"{file.stem}:{scenario['name']}"))
-    return cases
-
-
-SCENARIOS = _load()
+FILES = load_scenarios(scenario_files(HERE))
+SCENARIOS = [
+    pytest.param(scenario, id=f"{file.stem}:{scenario.name}") for file, scenarios in FILES for scenario in scenarios
+]
 
 
 def test_there_are_at_least_thirty_scenarios() -> None:
     assert len(SCENARIOS) >= 30
 
 
-def _criteria(result: dict[str, Any]) -> dict[str, str]:
-    return {c["criterion"]: c["result"] for c in result["criteria"]}
+def _over_http(client: TestClient, scenario: Scenario) -> Answer:
+    params = {"as_of": scenario.as_of.isoformat()} if scenario.as_of else None
+    response = client.post(
+        "/v1/match", content=scenario.body(), params=params, headers={"Content-Type": "application/json"}
+    )
+    if response.status_code != 200:
+        assert response.headers["content-type"] == PROBLEM_MEDIA_TYPE
+    return Answer(response.status_code, response.json())
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS)
-def test_scenario(client: TestClient, scenario: dict[str, Any]) -> None:
-    expect = scenario["expect"]
-    as_of = scenario.get("as_of")
-    url = "/v1/match" + (f"?as_of={as_of}" if as_of else "")
-    response = client.post(url, json=scenario["profile"])
-    if "status" in expect:
-        assert response.status_code == expect["status"], response.text
-        body = response.json()
-        assert response.headers["content-type"] == "application/problem+json"
-        if "error_field" in expect:
-            assert expect["error_field"] in {e["field"] for e in body["errors"]}
-        return
-    assert response.status_code == 200, response.text
-    body = response.json()
-    results = {r["scheme_id"]: r for r in body["results"]}
-    for scheme_id, verdict in expect.get("verdicts", {}).items():
-        assert scheme_id in results, f"{scheme_id} absent des résultats"
-        got = results[scheme_id]
-        assert got["verdict"] == verdict, [c["message"] for c in got["criteria"]] + [got["validity"]["message"]]
-    for scheme_id, criteria in expect.get("criteria", {}).items():
-        got_criteria = _criteria(results[scheme_id])
-        for criterion, result in criteria.items():
-            assert got_criteria.get(criterion) == result, (criterion, got_criteria)
-    if "first_question" in expect:
-        assert body["questions"], "aucune question"
-        assert body["questions"][0]["id"] == expect["first_question"], [q["id"] for q in body["questions"]]
-    for scheme_id in expect.get("out_of_scope", []):
-        assert scheme_id not in results
-        assert body["out_of_scope"]["count"] >= len(expect["out_of_scope"])
-    asked = {q["id"] for q in body["questions"]}
-    for question in expect.get("questions_exclude", []):
-        assert question not in asked
-    for question in expect.get("questions_include", []):
-        assert question in asked
-    order = [r["verdict"] for r in body["results"]]
-    rank = {"eligible": 0, "undetermined": 1, "ineligible": 2, "closed": 2}
-    assert [rank[v] for v in order] == sorted(rank[v] for v in order)
+def test_scenario(client: TestClient, match_context: MatchContext, scenario: Scenario) -> None:
+    got = _over_http(client, scenario)
+    assert mismatches(scenario.expect, got, match_context.catalogue.schemes) == []
+
+
+def test_the_command_answers_every_scenario_as_the_api_does(client: TestClient, match_context: MatchContext) -> None:
+    """`guichet catalogue test` answers without HTTP: its answers must be those an API client sees."""
+
+    async def in_process(scenarios: list[Scenario]) -> list[Answer]:
+        directory = disconnected_directory()
+        try:
+            return [await answer(match_context, directory, s) for s in scenarios]
+        finally:
+            await directory.aclose()
+
+    scenarios = [scenario for _, in_file in FILES for scenario in in_file]
+    for scenario, got in zip(scenarios, asyncio.run(in_process(scenarios)), strict=True):
+        over_http = _over_http(client, scenario)
+        assert got.status == over_http.status, scenario.name
+        if got.status == 200:
+            assert got.body == over_http.body, scenario.name
+        else:
+            assert got.body["errors"] == over_http.body["errors"], scenario.name
+            assert got.body["detail"] == over_http.body["detail"], scenario.name
