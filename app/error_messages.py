@@ -51,6 +51,9 @@ def french_message(error: Mapping[str, Any]) -> str:
     if template is None:
         return str(error.get("msg", "valeur invalide"))
     context = dict(error.get("ctx") or {})
+    if "expected" in context:
+        # pydantic lists the allowed values in English ("'a', 'b' or 'c'").
+        context["expected"] = str(context["expected"]).replace("' or '", "' ou '")
     if "error" in context:
         # Our own validators raise ValueError with a French message.
         context["error"] = str(context["error"])
