@@ -16,6 +16,7 @@ from rich.progress import BarColumn, Progress, TextColumn
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.catalogue.loader import load_catalogue
+from app.catalogue.scheme import SCHEMA_FILE, scheme_json_schema
 from app.catalogue.yaml_source import CatalogueError
 from app.company.naf import NAF_FILE_NAME
 from app.company.naf_refresh import refresh_naf
@@ -196,6 +197,21 @@ def catalogue_check(
         f"Catalogue valide : {len(catalogue.schemes)} dispositif(s), {len(catalogue.needs.needs)} besoin(s), "
         f"{len(perimeters.territories)} TI ; version {catalogue.version}."
     )
+
+
+@catalogue_cli.command("schema")
+def catalogue_schema(
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output", "-o", help=f"Fichier écrit (défaut : {SCHEMA_FILE} du dossier du catalogue)", dir_okay=False
+        ),
+    ] = None,
+) -> None:
+    """Écrire le schéma JSON d'un fichier de dispositif (validation dans les éditeurs)."""
+    target = output or get_settings().catalogue_dir / SCHEMA_FILE
+    target.write_text(scheme_json_schema(), encoding="utf-8")
+    out.print(f"Schéma écrit dans {escape(str(target))}.")
 
 
 def _database() -> tuple[Settings, sessionmaker[Session]]:

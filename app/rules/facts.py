@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from enum import StrEnum
+from typing import Self, cast
 
 Facts = Mapping[str, object]
 
@@ -45,9 +47,69 @@ HIRE_RECENT_GRADUATE = "project.hire.graduated_within_2_years"
 
 ANSWER_PREFIX = "answers."
 
-DEGREE_LEVELS = ("none", "cap", "bac", "bac+2", "bac+3", "bac+5", "bac+8")
-CONTRACTS = ("cdi", "cdd", "alternance", "stage")
-CATEGORIES = ("micro", "pme", "eti", "ge")
+
+class LabelledValue(StrEnum):
+    """A value a fact can take, with its French labels: `label` inside a sentence (« diplôme
+    Bac+2 »), `choice` as an answer offered in a question (« Bac+2 (BTS, DUT) »)."""
+
+    label: str
+    choice: str
+
+    def __new__(cls, value: str, label: str, choice: str | None = None) -> Self:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.label = label
+        member.choice = label if choice is None else choice
+        return member
+
+    @classmethod
+    def of(cls, value: object) -> Self | None:
+        """The member whose value is `value` (None when there is none)."""
+        try:
+            return cast("Self | None", cls._value2member_map_.get(value))
+        except TypeError:  # unhashable: not a value of any member
+            return None
+
+
+class DegreeLevel(LabelledValue):
+    """Highest degree, in increasing order."""
+
+    NONE = "none", "sans diplôme", "Sans diplôme"
+    CAP = "cap", "CAP", "CAP, BEP"
+    BAC = "bac", "Bac"
+    BAC_2 = "bac+2", "Bac+2", "Bac+2 (BTS, DUT)"
+    BAC_3 = "bac+3", "Bac+3", "Bac+3 (licence, BUT)"
+    BAC_5 = "bac+5", "Bac+5", "Bac+5 (master, ingénieur)"
+    BAC_8 = "bac+8", "Bac+8", "Bac+8 (doctorat)"
+
+    @property
+    def rank(self) -> int:
+        return _DEGREE_RANKS[self]
+
+
+_DEGREE_RANKS = {level: rank for rank, level in enumerate(DegreeLevel)}
+
+
+class ContractType(LabelledValue):
+    CDI = "cdi", "CDI"
+    CDD = "cdd", "CDD"
+    ALTERNANCE = "alternance", "alternance", "Alternance"
+    STAGE = "stage", "stage", "Stage"
+
+
+class CompanyCategory(LabelledValue):
+    """Size categories of the décret 2008-1354, exclusive of one another (a PME here is a PME
+    other than a microentreprise)."""
+
+    MICRO = "micro", "microentreprise"
+    PME = "pme", "PME"
+    ETI = "eti", "ETI"
+    GE = "ge", "grande entreprise"
+
+
+DEGREE_LEVELS = tuple(DegreeLevel)
+CONTRACTS = tuple(ContractType)
+CATEGORIES = tuple(CompanyCategory)
 
 
 @dataclass(frozen=True, slots=True)
