@@ -219,6 +219,11 @@ HIRE_RECENT_GRADUATE = _asked(
         question="La personne recrutée a-t-elle obtenu son diplôme il y a moins de deux ans ?",
     )
 )
+#: no condition reads it yet: the only age limit found (Mobili-Jeune VTE) is disputed and
+#: concerns the young person's aid, not the company's (catalogue/schemes/vte.yaml, conflicts)
+HIRE_AGE = _asked(
+    Fact(id="project.hire.age", answer_type="integer", question="Quel âge a la personne recrutée ?", unit="ans")
+)
 
 ANSWER_PREFIX = "answers."
 

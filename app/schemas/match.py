@@ -49,6 +49,7 @@ class HireIn(_In):
     contract: ContractType | None = None
     duration_months: int | None = Field(default=None, ge=1, le=600)
     graduated_within_2_years: bool | None = None
+    age: int | None = Field(default=None, ge=0, le=120, description="Âge de la personne recrutée, en années.")
 
 
 class ProjectIn(_In):
