@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.catalogue.loader import load_catalogue
 from app.catalogue.scenarios import load_scenarios, scenario_files
+from app.catalogue.scheme import SCHEMA_FILE, scheme_json_schema
 from app.catalogue.yaml_source import CatalogueError
 from app.clock import today_in_paris, utc_now
 from app.company.naf import NAF_FILE_NAME
@@ -258,6 +259,21 @@ def _print_problems(exc: CatalogueError, end: str) -> None:
     for problem in exc.problems:
         err.print(escape(str(problem)), soft_wrap=True)
     err.print(f"[red]{len(exc.problems)} erreur(s){escape(end)}[/red]", soft_wrap=True)
+
+
+@catalogue_cli.command("schema")
+def catalogue_schema(
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output", "-o", help=f"Fichier écrit (défaut : {SCHEMA_FILE} du dossier du catalogue)", dir_okay=False
+        ),
+    ] = None,
+) -> None:
+    """Écrire le schéma JSON d'un fichier de dispositif (validation dans les éditeurs)."""
+    target = output or get_settings().catalogue_dir / SCHEMA_FILE
+    target.write_text(scheme_json_schema(), encoding="utf-8")
+    out.print(f"Schéma écrit dans {escape(str(target))}.")
 
 
 def _database() -> tuple[Settings, sessionmaker[Session]]:

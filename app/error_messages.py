@@ -5,6 +5,16 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+
+class ValueErrorAt(ValueError):
+    """A model validator's error about one of the model's fields: pydantic places the errors of
+    a model validator at the model, `path` (relative to it) says which field is wrong."""
+
+    def __init__(self, path: Sequence[int | str], message: str) -> None:
+        super().__init__(message)
+        self.path = tuple(path)
+
+
 _MESSAGES: dict[str, str] = {
     "missing": "champ obligatoire absent",
     "extra_forbidden": "champ inconnu",
@@ -72,3 +82,30 @@ def field_path(location: Sequence[int | str]) -> str:
         else:
             parts.append(("." if parts else "") + item)
     return "".join(parts)
+
+
+def data_path(data: Any, error: Mapping[str, Any]) -> tuple[int | str, ...]:
+    """Where, in the validated `data`, the error lies: pydantic's location without what is not
+    in the data (the tag of a discriminated union, the names of function validators), and
+    with the field a `ValueErrorAt` names."""
+    path: list[int | str] = []
+    node = data
+    for part in error["loc"]:
+        if isinstance(part, str) and part.startswith("function-"):
+            continue
+        if isinstance(node, Mapping) and part not in node and part in node.values():
+            continue  # the tag of a discriminated union: the value of its discriminator field
+        path.append(part)
+        node = _child(node, part)
+    located = (error.get("ctx") or {}).get("error")
+    if isinstance(located, ValueErrorAt):
+        path.extend(located.path)
+    return tuple(path)
+
+
+def _child(node: Any, part: int | str) -> Any:
+    if isinstance(node, Mapping):
+        return node.get(part)
+    if isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+        return node[part]
+    return None

@@ -19,10 +19,10 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
+from app.catalogue.conditions import parse_condition
 from app.catalogue.loader import Catalogue, Scheme
 from app.catalogue.scheme import SchemeFile
 from app.reference_data import ReferenceData
-from app.rules.conditions import build_condition
 from app.rules.verdict import SchemeRules, Validity
 from app.schemas.match import MatchRequest
 from app.services.matching import MatchContext, load_match_context, match_profile
@@ -93,7 +93,7 @@ def synthetic_catalogue(size: int, context: MatchContext, seed: int, kinds: Call
     schemes: dict[str, Scheme] = {}
     for i in range(size):
         scheme_id = f"synthetique-{i:05d}"
-        conditions = tuple(build_condition(spec) for spec in synthetic_conditions(rng, context, kinds(i)))
+        conditions = tuple(parse_condition(spec) for spec in synthetic_conditions(rng, context, kinds(i)))
         opens = date(2020 + rng.randint(0, 6), rng.randint(1, 12), 1)
         validity = Validity(opens_on=opens, closes_on=None, open_ended=rng.random() < 0.7)
         definition = SchemeFile.model_construct(

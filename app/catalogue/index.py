@@ -16,7 +16,9 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from app.rules import facts as F  # noqa: N812 - the short name of the fact ids
-from app.rules.conditions import CodePrefix, Condition, InArea, InIndustryTerritory, InTerritoryList
+from app.rules.codes import CodePrefix
+from app.rules.condition import Condition
+from app.rules.territory import InArea, InIndustryTerritory, InTerritoryList
 
 Key = tuple[str, str]
 

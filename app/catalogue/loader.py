@@ -13,9 +13,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic_core import to_json
 
+from app.catalogue.conditions import ConditionSpec, path_order, spec_problem
 from app.catalogue.index import SchemeIndex
 from app.catalogue.needs import NeedsFile, NeedTaxonomy
 from app.catalogue.routing import ROUTING_FILE, Routing, RoutingFile, build_routing
@@ -25,19 +26,16 @@ from app.catalogue.yaml_source import (
     CatalogueProblem,
     LocatedDocument,
     ModelT,
+    field_problem,
     load_located,
+    located_errors,
     validate_document,
 )
-from app.rules.conditions import (
-    Condition,
-    ConditionSpecError,
-    Declaration,
-    InIndustryTerritory,
-    InTerritoryList,
-    build_condition,
-)
+from app.rules.condition import Condition
 from app.rules.questions import QuestionSpec
+from app.rules.territory import InIndustryTerritory, InTerritoryList
 from app.rules.verdict import SchemeRules, Validity
+from app.rules.yes_no import Declaration
 from app.territory.geography import Geography
 from app.territory.perimeters import Coverage, PerimeterSet, SourceRef, communes_of, status_outside
 
@@ -163,20 +161,38 @@ def _published(definition: SchemeFile, urls: Mapping[str, str]) -> dict[str, Any
     }
 
 
-def _walk_sources(spec: Any, path: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, ...], str]]:
+def _walk_sources(spec: ConditionSpec, path: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, ...], str]]:
     """Every `source:` reference inside a condition spec, with its path."""
-    if isinstance(spec, Mapping):
-        source = spec.get("source")
-        if isinstance(source, str):
-            yield (*path, "source"), source
-        for key in ("conditions",):
-            items = spec.get(key)
-            if isinstance(items, list):
-                for i, item in enumerate(items):
-                    yield from _walk_sources(item, (*path, key, i))
-        inner = spec.get("condition")
-        if inner is not None:
-            yield from _walk_sources(inner, (*path, "condition"))
+    if spec.source is not None:
+        yield (*path, "source"), spec.source
+    for child_path, child in spec.children():
+        yield from _walk_sources(child, (*path, *child_path))
+
+
+def _validate_scheme(document: LocatedDocument) -> tuple[SchemeFile, list[CatalogueProblem]]:
+    """The scheme, and the problems of its conditions worded for their editors.
+
+    A file whose only problems are in its conditions is still read without them, so that the
+    problems of its other parts are reported at the same time; any other problem is raised."""
+    try:
+        return SchemeFile.model_validate(document.data), []
+    except ValidationError as exc:
+        errors = located_errors(document, exc)
+    in_conditions: list[tuple[Any, CatalogueProblem]] = []
+    elsewhere: list[CatalogueProblem] = []
+    for path, error in errors:
+        if len(path) >= 2 and path[0] == "conditions" and isinstance(path[1], int):
+            index = path[1]
+            problem = spec_problem(path[2:], error)
+            location = ["conditions", index, *problem.path]
+            message = f"conditions[{index}] : {problem.message}"
+            in_conditions.append((path_order(location), document.problem(location, message)))
+        else:
+            elsewhere.append(field_problem(document, path, error))
+    in_order = [problem for _, problem in sorted(in_conditions, key=lambda p: p[0])]
+    if elsewhere:
+        raise CatalogueError(elsewhere + in_order)
+    return SchemeFile.model_validate({**document.data, "conditions": []}), in_order
 
 
 def _validity(spec: SchemeFile) -> Validity:
@@ -216,11 +232,7 @@ def _check_scheme(
 
     conditions: list[Condition] = []
     for i, spec in enumerate(scheme.conditions):
-        try:
-            condition = build_condition(spec)
-        except ConditionSpecError as exc:
-            problems.append(document.problem(["conditions", i, *exc.path], f"conditions[{i}] : {exc.message}"))
-            continue
+        condition = spec.build()
         for path, ref in _walk_sources(spec, ("conditions", i)):
             check_source(path, ref)
         for leaf in condition.leaves():
@@ -246,26 +258,36 @@ def load_catalogue(directory: Path, geography: Geography, perimeters: PerimeterS
     problems: list[CatalogueProblem] = []
     digest = hashlib.sha256()
 
-    def read(file: Path, model: type[ModelT]) -> tuple[LocatedDocument, ModelT] | None:
-        """The file, checked against its model; None (and its problems noted) when it is invalid."""
+    def read(file: Path) -> LocatedDocument | None:
+        """The parsed file; None (and its problems noted) when it cannot be read."""
         try:
             digest.update(file.relative_to(directory).as_posix().encode() + b"\0" + file.read_bytes())
-            document = load_located(file)
-            return document, validate_document(document, model)
+            return load_located(file)
         except CatalogueError as exc:
             problems.extend(exc.problems)
         except OSError:
             problems.append(CatalogueProblem(file, 1, 1, "fichier absent ou illisible"))
         return None
 
+    def read_model(file: Path, model: type[ModelT]) -> tuple[LocatedDocument, ModelT] | None:
+        """The file, checked against its model; None (and its problems noted) when it is invalid."""
+        document = read(file)
+        if document is None:
+            return None
+        try:
+            return document, validate_document(document, model)
+        except CatalogueError as exc:
+            problems.extend(exc.problems)
+        return None
+
     needs: NeedTaxonomy | None = None
-    needs_read = read(directory / NEEDS_FILE, NeedsFile)
+    needs_read = read_model(directory / NEEDS_FILE, NeedsFile)
     if needs_read is not None:
         needs = NeedTaxonomy(needs_read[1].needs)
 
     lists: dict[str, TerritoryList] = {}
     for file in sorted((directory / LISTS_DIR).glob("*.yaml")):
-        list_read = read(file, TerritoryListFile)
+        list_read = read_model(file, TerritoryListFile)
         if list_read is not None:
             document, definition = list_read
             codes = communes_of(document, geography, definition.epcis, definition.communes, problems)
@@ -276,18 +298,23 @@ def load_catalogue(directory: Path, geography: Geography, perimeters: PerimeterS
     if not files:
         problems.append(CatalogueProblem(directory / SCHEMES_DIR, 1, 1, "aucun dispositif (*.yaml) dans ce dossier"))
     for file in files:
-        scheme_read = read(file, SchemeFile)
-        if scheme_read is None:
+        scheme_document = read(file)
+        if scheme_document is None:
             continue
-        document, scheme_file = scheme_read
-        scheme_problems, conditions = _check_scheme(document, scheme_file, needs, perimeters, lists)
+        try:
+            scheme_file, condition_problems = _validate_scheme(scheme_document)
+        except CatalogueError as exc:
+            problems.extend(exc.problems)
+            continue
+        scheme_problems, conditions = _check_scheme(scheme_document, scheme_file, needs, perimeters, lists)
+        scheme_problems.extend(condition_problems)
         problems.extend(scheme_problems)
         if not scheme_problems:
             rules = SchemeRules(scheme_file.id, conditions, _validity(scheme_file))
             schemes[scheme_file.id] = Scheme(scheme_file, rules, {s.id: s.url for s in scheme_file.sources})
 
     routing: Routing | None = None
-    routing_read = read(directory / ROUTING_FILE, RoutingFile)
+    routing_read = read_model(directory / ROUTING_FILE, RoutingFile)
     if routing_read is not None:
         routing, routing_problems = build_routing(*routing_read, geography, perimeters)
         problems.extend(routing_problems)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from app.catalogue.conditions import ConditionSpec
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]{1,62}$"
 
@@ -102,7 +105,9 @@ class SchemeFile(_Strict):
     applicants: list[Applicant] = Field(min_length=1)
     needs: list[str] = Field(default_factory=list)
     benefits: list[Benefit] = Field(default_factory=list)
-    conditions: list[dict[str, Any]] = Field(default_factory=list)
+    conditions: list[ConditionSpec] = Field(
+        default_factory=list, description="Conditions d'éligibilité, toutes exigées."
+    )
     apply: Apply
     validity: ValiditySpec
     sources: list[Source] = Field(min_length=1)
@@ -120,3 +125,22 @@ class SchemeFile(_Strict):
                 raise ValueError(f"identifiant de source « {source.id} » en double")
             seen.add(source.id)
         return sources
+
+
+#: where `guichet catalogue schema` writes the JSON Schema, inside the catalogue directory
+SCHEMA_FILE = "scheme.schema.json"
+
+
+def scheme_json_schema() -> str:
+    """The JSON Schema of a scheme file, for editors (first line of each scheme file:
+    `# yaml-language-server: $schema=../scheme.schema.json`). Generated from the models above:
+    the committed copy must be regenerated when they change."""
+    schema: dict[str, Any] = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        **SchemeFile.model_json_schema(),
+    }
+    schema["title"] = "Dispositif du catalogue du guichet unique Territoires d'industrie"
+    schema["description"] = (
+        "Un dispositif par fichier (catalogue/schemes/<id>.yaml) ; vérifié par `guichet catalogue check`."
+    )
+    return json.dumps(schema, ensure_ascii=False, indent=2) + "\n"

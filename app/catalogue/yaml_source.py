@@ -15,8 +15,9 @@ from typing import Any, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
-from app.error_messages import french_message
+from app.error_messages import data_path, french_message
 
 Path_ = tuple[int | str, ...]
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -122,22 +123,27 @@ def load_located(file: Path) -> LocatedDocument:
     return LocatedDocument(file, data, positions)
 
 
+def located_errors(document: LocatedDocument, error: ValidationError) -> list[tuple[Path_, ErrorDetails]]:
+    """Each validation error with its path in the document (see `data_path`)."""
+    return [(data_path(document.data, e), e) for e in error.errors()]
+
+
+def field_problem(document: LocatedDocument, path: Path_, error: ErrorDetails) -> CatalogueProblem:
+    """A validation error at its own line, named by its path (`benefits.0.plafond`)."""
+    field = ".".join(str(p) for p in path) or "(document)"
+    if error["type"] == "extra_forbidden":
+        position = document.positions.get((*path, "__key__"))
+        line, column = position if position else document.position(path)
+        return CatalogueProblem(document.file, line, column, f"{field} : champ inconnu")
+    return document.problem(path, f"{field} : {french_message(error)}")
+
+
 def validate_document(document: LocatedDocument, model: type[ModelT]) -> ModelT:
     """Validate against a pydantic model; every error is reported at its own line."""
     try:
         return model.model_validate(document.data)
     except ValidationError as exc:
-        problems = []
-        for error in exc.errors():
-            location = [part for part in error["loc"] if not (isinstance(part, str) and part.startswith("function-"))]
-            field = ".".join(str(p) for p in location) or "(document)"
-            if error["type"] == "extra_forbidden":
-                position = document.positions.get((*location, "__key__"))
-                line, column = position if position else document.position(location)
-                problems.append(CatalogueProblem(document.file, line, column, f"{field} : champ inconnu"))
-            else:
-                problems.append(document.problem(location, f"{field} : {french_message(error)}"))
-        raise CatalogueError(problems) from exc
+        raise CatalogueError([field_problem(document, *located) for located in located_errors(document, exc)]) from exc
 
 
 def load_model(file: Path, model: type[ModelT]) -> ModelT:

@@ -18,14 +18,9 @@ from functools import lru_cache
 from itertools import product
 from typing import Literal
 
-Category = Literal["micro", "pme", "eti", "ge"]
-CATEGORIES: tuple[Category, ...] = ("micro", "pme", "eti", "ge")
-CATEGORY_NAMES: dict[Category, str] = {
-    "micro": "microentreprise",
-    "pme": "PME",
-    "eti": "ETI",
-    "ge": "grande entreprise",
-}
+from app.rules.facts import CompanyCategory
+
+Category = CompanyCategory
 LEGAL_BASIS = "décret 2008-1354, art. 3"
 
 Figure = Literal["headcount", "turnover", "balance_sheet"]
@@ -141,12 +136,12 @@ class SizeAssessment:
 def category_of(headcount: float, turnover: float, balance_sheet: float) -> Category:
     """The category of a company whose three figures are all known (art. 3, I to IV)."""
     if MICRO.admits(headcount, turnover, balance_sheet):
-        return "micro"
+        return Category.MICRO
     if PME.admits(headcount, turnover, balance_sheet):
-        return "pme"
+        return Category.PME
     if ETI.admits(headcount, turnover, balance_sheet):
-        return "eti"
-    return "ge"
+        return Category.ETI
+    return Category.GE
 
 
 def headcount_candidates(low: int, high: int | None) -> tuple[int, ...]:
@@ -296,7 +291,7 @@ def _persons(headcount: int) -> str:
 
 
 def _category_list(categories: frozenset[Category]) -> str:
-    return _join([CATEGORY_NAMES[c] for c in CATEGORIES if c in categories], last=" ou ")
+    return _join([c.label for c in Category if c in categories], last=" ou ")
 
 
 def _unknown(figures: tuple[Figure, ...]) -> str:

@@ -9,8 +9,103 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from enum import StrEnum
+from typing import Literal, Self, cast
+
+
+class LabelledValue(StrEnum):
+    """A value a fact can take, with its French labels: `label` inside a sentence (« diplôme
+    Bac+2 »), `choice` as an answer offered in a question (« Bac+2 (BTS, DUT) »)."""
+
+    label: str
+    choice: str
+
+    def __new__(cls, value: str, label: str, choice: str | None = None) -> Self:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.label = label
+        member.choice = label if choice is None else choice
+        return member
+
+    @classmethod
+    def of(cls, value: object) -> Self | None:
+        """The member whose value is `value` (None when there is none)."""
+        try:
+            return cast("Self | None", cls._value2member_map_.get(value))
+        except TypeError:  # unhashable: not a value of any member
+            return None
+
+
+class DegreeLevel(LabelledValue):
+    """Niveau de diplôme le plus élevé, par ordre croissant."""  # French: shown in the API and catalogue schemas
+
+    NONE = "none", "sans diplôme", "Sans diplôme"
+    CAP = "cap", "CAP", "CAP, BEP"
+    BAC = "bac", "Bac"
+    BAC_2 = "bac+2", "Bac+2", "Bac+2 (BTS, DUT)"
+    BAC_3 = "bac+3", "Bac+3", "Bac+3 (licence, BUT)"
+    BAC_5 = "bac+5", "Bac+5", "Bac+5 (master, ingénieur)"
+    BAC_8 = "bac+8", "Bac+8", "Bac+8 (doctorat)"
+
+    @property
+    def rank(self) -> int:
+        return _DEGREE_RANKS[self]
+
+
+_DEGREE_RANKS = {level: rank for rank, level in enumerate(DegreeLevel)}
+
+
+class ContractType(LabelledValue):
+    CDI = "cdi", "CDI"
+    CDD = "cdd", "CDD"
+    ALTERNANCE = "alternance", "alternance", "Alternance"
+    STAGE = "stage", "stage", "Stage"
+
+
+class CompanyCategory(LabelledValue):
+    # French docstring: it describes the values in the catalogue's JSON Schema.
+    """Catégorie d'entreprise (décret 2008-1354) ; les catégories s'excluent : « pme » est une PME
+    qui n'est pas une microentreprise."""
+
+    MICRO = "micro", "microentreprise"
+    PME = "pme", "PME"
+    ETI = "eti", "ETI"
+    GE = "ge", "grande entreprise"
+
 
 Facts = Mapping[str, object]
+
+AnswerType = Literal["boolean", "integer", "number", "choice", "date", "text"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Fact:
+    """A fact the applicant can give, declared once: the engine, the questions, the API request
+    and the matching service all read it from here."""
+
+    id: str
+    answer_type: AnswerType
+    question: str
+    help: str | None = None
+    #: shown after the answer field (« salariés »)
+    unit: str | None = None
+    #: the values a "choice" fact can take, with their French labels
+    values: type[LabelledValue] | None = None
+    #: a commitment of the applicant rather than a fact (asked once the facts allow it)
+    declarative: bool = False
+    #: the match request gives it at the path of its id (`project.hire.contract`); the needs are
+    #: read apart, as codes or free text
+    in_request: bool = True
+
+
+#: the facts the applicant can give, by id, in the order questions are asked
+ASKED: dict[str, Fact] = {}
+
+
+def _asked(fact: Fact) -> str:
+    ASKED[fact.id] = fact
+    return fact.id
+
 
 AS_OF = "context.as_of"
 
@@ -25,29 +120,117 @@ TERRITORY_TI_IDS = "territory.industry_territory.ids"
 TERRITORY_LISTS = "territory.lists"
 
 COMPANY_CATEGORY = "company.category"
-COMPANY_HEADCOUNT = "company.headcount"
-COMPANY_TURNOVER = "company.turnover_eur"
-COMPANY_BALANCE_SHEET = "company.balance_sheet_eur"
-COMPANY_NAF = "company.naf"
+COMPANY_HEADCOUNT = _asked(
+    Fact(
+        id="company.headcount",
+        answer_type="integer",
+        question="Combien de salariés compte l'entreprise ?",
+        unit="salariés",
+        help="Effectif du dernier exercice clos, entreprises liées et partenaires comprises.",
+    )
+)
+COMPANY_TURNOVER = _asked(
+    Fact(
+        id="company.turnover_eur",
+        answer_type="number",
+        question="Quel est le chiffre d'affaires annuel de l'entreprise ?",
+        unit="€",
+        help="Dernier exercice clos.",
+    )
+)
+COMPANY_BALANCE_SHEET = _asked(
+    Fact(
+        id="company.balance_sheet_eur",
+        answer_type="number",
+        question="Quel est le total du bilan de l'entreprise ?",
+        unit="€",
+        help="Dernier exercice clos.",
+    )
+)
+COMPANY_NAF = _asked(
+    Fact(
+        id="company.naf",
+        answer_type="text",
+        question="Quel est le code NAF (APE) de l'entreprise ?",
+        help="Code à 4 chiffres et une lettre, par exemple 25.62A ; il figure sur l'avis de situation SIRENE.",
+    )
+)
 COMPANY_NAF_SECTION = "company.naf_section"
-COMPANY_LEGAL_FORM = "company.legal_form"
-COMPANY_IN_DIFFICULTY = "company.in_difficulty"
+COMPANY_LEGAL_FORM = _asked(
+    Fact(
+        id="company.legal_form",
+        answer_type="text",
+        question="Quelle est la catégorie juridique de l'entreprise ?",
+        help="Code INSEE à 4 chiffres, par exemple 5710 pour une SAS.",
+    )
+)
+COMPANY_IN_DIFFICULTY = _asked(
+    Fact(
+        id="company.in_difficulty",
+        answer_type="boolean",
+        question="L'entreprise est-elle en difficulté (procédure collective, "
+        "pertes de plus de la moitié des capitaux propres) ?",
+    )
+)
 
-NEEDS = "needs"
+NEEDS = _asked(
+    Fact(id="needs", answer_type="choice", question="De quoi l'entreprise a-t-elle besoin ?", in_request=False)
+)
 
-PROJECT_INVESTMENT = "project.investment_eur"
-PROJECT_START = "project.start_on"
+PROJECT_INVESTMENT = _asked(
+    Fact(
+        id="project.investment_eur",
+        answer_type="number",
+        question="Quel est le montant du projet d'investissement ?",
+        unit="€",
+    )
+)
+PROJECT_START = _asked(Fact(id="project.start_on", answer_type="date", question="Quand le projet doit-il démarrer ?"))
 
-HIRE_DEGREE = "project.hire.degree_level"
-HIRE_CONTRACT = "project.hire.contract"
-HIRE_DURATION = "project.hire.duration_months"
-HIRE_RECENT_GRADUATE = "project.hire.graduated_within_2_years"
+HIRE_DEGREE = _asked(
+    Fact(
+        id="project.hire.degree_level",
+        answer_type="choice",
+        question="Quel est le diplôme le plus élevé de la personne recrutée ?",
+        values=DegreeLevel,
+    )
+)
+HIRE_CONTRACT = _asked(
+    Fact(
+        id="project.hire.contract",
+        answer_type="choice",
+        question="Quel contrat lui est proposé ?",
+        values=ContractType,
+    )
+)
+HIRE_DURATION = _asked(
+    Fact(
+        id="project.hire.duration_months",
+        answer_type="integer",
+        question="Quelle est la durée du contrat, en mois ?",
+        unit="mois",
+        help="Pour un CDI, indiquez 12 ou plus.",
+    )
+)
+HIRE_RECENT_GRADUATE = _asked(
+    Fact(
+        id="project.hire.graduated_within_2_years",
+        answer_type="boolean",
+        question="La personne recrutée a-t-elle obtenu son diplôme il y a moins de deux ans ?",
+    )
+)
+#: no condition reads it yet: the only age limit found (Mobili-Jeune VTE) is disputed and
+#: concerns the young person's aid, not the company's (catalogue/schemes/vte.yaml, conflicts)
+HIRE_AGE = _asked(
+    Fact(id="project.hire.age", answer_type="integer", question="Quel âge a la personne recrutée ?", unit="ans")
+)
 
 ANSWER_PREFIX = "answers."
 
-DEGREE_LEVELS = ("none", "cap", "bac", "bac+2", "bac+3", "bac+5", "bac+8")
-CONTRACTS = ("cdi", "cdd", "alternance", "stage")
-CATEGORIES = ("micro", "pme", "eti", "ge")
+
+DEGREE_LEVELS = tuple(DegreeLevel)
+CONTRACTS = tuple(ContractType)
+CATEGORIES = tuple(CompanyCategory)
 
 
 @dataclass(frozen=True, slots=True)

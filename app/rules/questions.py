@@ -5,12 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
 
 from app.rules import facts as F
+from app.rules.facts import AnswerType
 from app.rules.verdict import Verdict
-
-AnswerType = Literal["boolean", "integer", "number", "choice", "date", "text"]
 
 
 @dataclass(frozen=True)
@@ -31,82 +29,13 @@ class RankedQuestion:
     scheme_ids: tuple[str, ...]
 
 
-_DEGREES = (
-    ("none", "Sans diplôme"),
-    ("cap", "CAP, BEP"),
-    ("bac", "Bac"),
-    ("bac+2", "Bac+2 (BTS, DUT)"),
-    ("bac+3", "Bac+3 (licence, BUT)"),
-    ("bac+5", "Bac+5 (master, ingénieur)"),
-    ("bac+8", "Bac+8 (doctorat)"),
-)
+def _question(fact: F.Fact) -> QuestionSpec:
+    choices = tuple((v.value, v.choice) for v in fact.values) if fact.values else ()
+    return QuestionSpec(fact.id, fact.question, fact.answer_type, choices, fact.unit, fact.help, fact.declarative)
 
-PROFILE_QUESTIONS: dict[str, QuestionSpec] = {
-    q.id: q
-    for q in (
-        QuestionSpec(
-            F.COMPANY_HEADCOUNT,
-            "Combien de salariés compte l'entreprise ?",
-            "integer",
-            unit="salariés",
-            help="Effectif du dernier exercice clos, entreprises liées et partenaires comprises.",
-        ),
-        QuestionSpec(
-            F.COMPANY_TURNOVER,
-            "Quel est le chiffre d'affaires annuel de l'entreprise ?",
-            "number",
-            unit="€",
-            help="Dernier exercice clos.",
-        ),
-        QuestionSpec(
-            F.COMPANY_BALANCE_SHEET,
-            "Quel est le total du bilan de l'entreprise ?",
-            "number",
-            unit="€",
-            help="Dernier exercice clos.",
-        ),
-        QuestionSpec(
-            F.COMPANY_NAF,
-            "Quel est le code NAF (APE) de l'entreprise ?",
-            "text",
-            help="Code à 4 chiffres et une lettre, par exemple 25.62A ; il figure sur l'avis de situation SIRENE.",
-        ),
-        QuestionSpec(
-            F.COMPANY_LEGAL_FORM,
-            "Quelle est la catégorie juridique de l'entreprise ?",
-            "text",
-            help="Code INSEE à 4 chiffres, par exemple 5710 pour une SAS.",
-        ),
-        QuestionSpec(
-            F.COMPANY_IN_DIFFICULTY,
-            "L'entreprise est-elle en difficulté (procédure collective, "
-            "pertes de plus de la moitié des capitaux propres) ?",
-            "boolean",
-        ),
-        QuestionSpec(F.NEEDS, "De quoi l'entreprise a-t-elle besoin ?", "choice"),
-        QuestionSpec(F.PROJECT_INVESTMENT, "Quel est le montant du projet d'investissement ?", "number", unit="€"),
-        QuestionSpec(F.PROJECT_START, "Quand le projet doit-il démarrer ?", "date"),
-        QuestionSpec(F.HIRE_DEGREE, "Quel est le diplôme le plus élevé de la personne recrutée ?", "choice", _DEGREES),
-        QuestionSpec(
-            F.HIRE_CONTRACT,
-            "Quel contrat lui est proposé ?",
-            "choice",
-            (("cdi", "CDI"), ("cdd", "CDD"), ("alternance", "Alternance"), ("stage", "Stage")),
-        ),
-        QuestionSpec(
-            F.HIRE_DURATION,
-            "Quelle est la durée du contrat, en mois ?",
-            "integer",
-            unit="mois",
-            help="Pour un CDI, indiquez 12 ou plus.",
-        ),
-        QuestionSpec(
-            F.HIRE_RECENT_GRADUATE,
-            "La personne recrutée a-t-elle obtenu son diplôme il y a moins de deux ans ?",
-            "boolean",
-        ),
-    )
-}
+
+#: the questions of the facts the applicant can give, in the order of their declarations
+PROFILE_QUESTIONS: dict[str, QuestionSpec] = {fact_id: _question(fact) for fact_id, fact in F.ASKED.items()}
 
 
 def rank_questions(

@@ -8,8 +8,9 @@ from datetime import date
 from functools import cached_property
 from typing import Literal
 
-from app.rules.conditions import Condition, CriterionResult, Outcome
+from app.rules.condition import Condition
 from app.rules.facts import AS_OF, Facts
+from app.rules.outcome import CriterionResult, Outcome
 
 VerdictKind = Literal["eligible", "ineligible", "undetermined", "closed"]
 

@@ -7,10 +7,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from app.rules.facts import ContractType, DegreeLevel
 from app.schemas.territory import CommuneOut
 
-DegreeLevel = Literal["none", "cap", "bac", "bac+2", "bac+3", "bac+5", "bac+8"]
-Contract = Literal["cdi", "cdd", "alternance", "stage"]
 AnswerValue = bool | int | float | str
 
 
@@ -47,9 +46,10 @@ class CompanyIn(_In):
 
 class HireIn(_In):
     degree_level: DegreeLevel | None = None
-    contract: Contract | None = None
+    contract: ContractType | None = None
     duration_months: int | None = Field(default=None, ge=1, le=600)
     graduated_within_2_years: bool | None = None
+    age: int | None = Field(default=None, ge=0, le=120, description="Âge de la personne recrutée, en années.")
 
 
 class ProjectIn(_In):

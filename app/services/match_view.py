@@ -14,7 +14,7 @@ from pydantic_core import to_json
 
 from app.catalogue.loader import Scheme
 from app.rules import facts as F  # noqa: N812 - the short name of the fact ids
-from app.rules.conditions import CriterionResult
+from app.rules.outcome import CriterionResult
 from app.rules.questions import RankedQuestion
 from app.rules.verdict import Verdict
 from app.services.companies import insee_category

@@ -188,24 +188,19 @@ def _coerce_answer(spec: QuestionSpec, key: str, value: object) -> object:
     return value
 
 
+def _given(request: MatchRequest, fact_id: str) -> Any:
+    """The request's value at the path of a fact's id (`project.hire.contract`), None if absent."""
+    value: Any = request
+    for name in fact_id.split("."):
+        value = getattr(value, name, None)
+        if value is None:
+            return None
+    return value
+
+
 def _raw_values(ctx: MatchContext, request: MatchRequest) -> dict[str, Any]:
     """The applicant's values by fact id; answers complete and override the profile."""
-    company, project = request.company, request.project
-    hire = project.hire
-    raw: dict[str, Any] = {
-        F.COMPANY_HEADCOUNT: company.headcount,
-        F.COMPANY_TURNOVER: company.turnover_eur,
-        F.COMPANY_BALANCE_SHEET: company.balance_sheet_eur,
-        F.COMPANY_NAF: company.naf,
-        F.COMPANY_LEGAL_FORM: company.legal_form,
-        F.COMPANY_IN_DIFFICULTY: company.in_difficulty,
-        F.PROJECT_INVESTMENT: project.investment_eur,
-        F.PROJECT_START: project.start_on,
-        F.HIRE_DEGREE: hire.degree_level if hire else None,
-        F.HIRE_CONTRACT: hire.contract if hire else None,
-        F.HIRE_DURATION: hire.duration_months if hire else None,
-        F.HIRE_RECENT_GRADUATE: hire.graduated_within_2_years if hire else None,
-    }
+    raw: dict[str, Any] = {fact.id: _given(request, fact.id) for fact in F.ASKED.values() if fact.in_request}
     for key, value in request.answers.items():
         spec = ctx.questions.get(key)
         if spec is None or key == F.NEEDS:

@@ -7,7 +7,7 @@ from datetime import date
 from app.catalogue.loader import Catalogue
 from app.catalogue.scheme import SchemeFile
 from app.errors import InvalidInput, NotFound
-from app.rules.conditions import Outcome
+from app.rules.outcome import Outcome
 from app.schemas.match import NeedOut, OrganisationOut, SchemeList, SchemeSummary
 
 

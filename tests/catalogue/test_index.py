@@ -7,9 +7,11 @@ from typing import Any
 
 import pytest
 
+from app.catalogue.conditions import parse_condition as build_condition
 from app.catalogue.index import SchemeIndex
 from app.rules import facts as F  # noqa: N812 - the short name of the fact ids
-from app.rules.conditions import Condition, Outcome, build_condition, kleene_all
+from app.rules.condition import Condition
+from app.rules.outcome import Outcome, kleene_all
 
 
 def conditions(*specs: dict[str, Any]) -> tuple[Condition, ...]:

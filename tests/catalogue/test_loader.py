@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from app.catalogue.conditions import condition_types
 from app.catalogue.loader import load_catalogue
 from app.catalogue.yaml_source import CatalogueError
 from app.cli import cli
-from app.rules.conditions import condition_types
 from app.territory.store import TerritoryStore
 from tests.catalogue.catalogue_copy import FIXTURES, SHIPPED, edit
 

@@ -7,7 +7,6 @@ import pytest
 
 from app.company.size import (
     TRANCHES,
-    Category,
     InconsistentSize,
     InvalidSizeFigure,
     UnknownTranche,
@@ -19,7 +18,7 @@ M = 1_000_000
 NNBSP = "\u202f"
 
 
-def literal_category(headcount: float, turnover: float, balance_sheet: float) -> Category:
+def literal_category(headcount: float, turnover: float, balance_sheet: float) -> str:
     """Art. 3 of décret 2008-1354 written out once more, independently of the module."""
     if headcount < 10 and (turnover <= 2 * M or balance_sheet <= 2 * M):
         return "micro"
@@ -51,7 +50,7 @@ def test_all_figures_known_give_one_category_and_the_reason_quotes_them() -> Non
     ],
 )
 def test_headcount_thresholds_are_strict_fewer_than(
-    headcount: int, turnover: float, balance_sheet: float | None, expected: Category
+    headcount: int, turnover: float, balance_sheet: float | None, expected: str
 ) -> None:
     assert assess_size(headcount, turnover, balance_sheet, None).possible == {expected}
 

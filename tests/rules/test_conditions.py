@@ -8,19 +8,13 @@ from datetime import date
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
+from app.catalogue.conditions import CONDITION_SPEC, SpecProblem, condition_types, spec_problems
+from app.catalogue.conditions import parse_condition as build_condition
 from app.rules import facts as F  # noqa: N812 - the short name of the fact ids
-from app.rules.conditions import (
-    ConditionSpecError,
-    CriterionResult,
-    Outcome,
-    build_condition,
-    condition_types,
-    kleene_all,
-    kleene_any,
-    kleene_not,
-)
 from app.rules.facts import Facts, Interval
+from app.rules.outcome import CriterionResult, Outcome, kleene_all, kleene_any, kleene_not
 
 MET, NOT_MET, UNKNOWN = Outcome.MET, Outcome.NOT_MET, Outcome.UNKNOWN
 NNBSP = "\u202f"  # the French thousands separator of format_number
@@ -30,10 +24,11 @@ def evaluate(spec: dict[str, Any], facts: Facts) -> CriterionResult:
     return build_condition(spec).evaluate(facts)
 
 
-def spec_error(spec: Any) -> ConditionSpecError:
-    with pytest.raises(ConditionSpecError) as caught:
-        build_condition(spec)
-    return caught.value
+def spec_error(spec: Any) -> SpecProblem:
+    """The first problem of a malformed spec, in the order of its parameters' paths."""
+    with pytest.raises(ValidationError) as caught:
+        CONDITION_SPEC.validate_python(spec)
+    return spec_problems(spec, caught.value)[0]
 
 
 def declaration(ident: str) -> dict[str, Any]:

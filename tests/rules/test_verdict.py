@@ -8,9 +8,11 @@ from typing import Any
 
 import pytest
 
+from app.catalogue.conditions import parse_condition as build_condition
 from app.rules import facts as F  # noqa: N812 - the short name of the fact ids
-from app.rules.conditions import Condition, CriterionResult, Outcome, build_condition
+from app.rules.condition import Condition
 from app.rules.facts import Facts
+from app.rules.outcome import CriterionResult, Outcome
 from app.rules.verdict import Memo, SchemeRules, Validity, evaluate
 
 MET, NOT_MET, UNKNOWN = Outcome.MET, Outcome.NOT_MET, Outcome.UNKNOWN
@@ -224,11 +226,14 @@ def test_scheme_rules_reads_every_fact_of_its_conditions_once() -> None:
 # -- one evaluation per match ------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Counting(Condition):
     """Met, and counts its evaluations."""
 
     calls: list[Facts] = field(default_factory=list, compare=False, hash=False)
+
+    def reads(self) -> tuple[str, ...]:
+        return ()
 
     def evaluate(self, facts: Facts) -> CriterionResult:
         self.calls.append(facts)
@@ -236,7 +241,7 @@ class Counting(Condition):
 
 
 def test_a_shared_memo_evaluates_a_condition_shared_by_two_schemes_once() -> None:
-    shared = Counting("compte", "Compteur", None)
+    shared = Counting(criterion="compte", label="Compteur", source=None)
     first = SchemeRules("a", (shared,), OPEN)
     second = SchemeRules("b", (shared, build_condition(HEADCOUNT)), OPEN)
     facts = {F.AS_OF: AS_OF, F.COMPANY_HEADCOUNT: 40}
@@ -249,7 +254,7 @@ def test_a_shared_memo_evaluates_a_condition_shared_by_two_schemes_once() -> Non
 
 
 def test_without_a_memo_each_scheme_evaluates_its_conditions() -> None:
-    shared = Counting("compte", "Compteur", None)
+    shared = Counting(criterion="compte", label="Compteur", source=None)
     for scheme_id in ("a", "b"):
         evaluate(SchemeRules(scheme_id, (shared,), OPEN), {}, as_of=AS_OF)
     assert len(shared.calls) == 2
