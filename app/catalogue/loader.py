@@ -20,14 +20,6 @@ from app.catalogue.index import SchemeIndex
 from app.catalogue.needs import NeedsFile, NeedTaxonomy
 from app.catalogue.routing import ROUTING_FILE, Routing, RoutingFile, build_routing
 from app.catalogue.scheme import ID_PATTERN, SchemeFile
-from app.catalogue.yaml_source import (
-    CatalogueError,
-    CatalogueProblem,
-    LocatedDocument,
-    ModelT,
-    load_located,
-    validate_document,
-)
 from app.rules.conditions import (
     Condition,
     ConditionSpecError,
@@ -38,6 +30,14 @@ from app.rules.conditions import (
 )
 from app.rules.questions import QuestionSpec
 from app.rules.verdict import SchemeRules, Validity
+from app.sourcefiles.yaml_source import (
+    CatalogueError,
+    CatalogueProblem,
+    LocatedDocument,
+    ModelT,
+    load_located,
+    validate_document,
+)
 from app.territory.geography import Geography
 from app.territory.perimeters import Coverage, PerimeterSet, SourceRef, communes_of, status_outside
 

@@ -17,9 +17,9 @@ import pytest
 from typer.testing import CliRunner
 
 from app.catalogue.loader import load_catalogue
-from app.catalogue.yaml_source import CatalogueError
 from app.cli import cli
 from app.rules.conditions import condition_types
+from app.sourcefiles.yaml_source import CatalogueError
 from app.territory.store import TerritoryStore
 from tests.catalogue.catalogue_copy import FIXTURES, SHIPPED, edit
 
