@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from app.company.directory import DirectoryDisabled, DirectoryTimeout, LookupFailed, SireneClient
 from app.company.establishment import Establishment
@@ -58,16 +59,17 @@ def check_siret(text: str, field: str) -> str:
         raise InvalidInput(field, exc.message, check=exc.check, check_label=CHECK_NAMES[exc.check]) from exc
 
 
-def directory_problem(exc: LookupFailed, advice: str) -> DomainError:
-    """The problem+json for a failed lookup; `advice` says what the caller can do without the directory."""
+def directory_problem(exc: LookupFailed, advice: str, **extra: Any) -> DomainError:
+    """The error of a failed lookup; `advice` says what the applicant can do without the directory."""
     if isinstance(exc, DirectoryDisabled):
         return DirectoryNotConfigured(
             "Ce service n'est pas relié à l'annuaire des entreprises (GUICHET_SIRENE_URL vide) : un SIRET ne "
-            f"peut pas y être consulté. {advice}"
+            f"peut pas y être consulté. {advice}",
+            **extra,
         )
     if isinstance(exc, DirectoryTimeout):
-        return DirectoryDeadlineExceeded(f"Consultation de l'annuaire impossible : {exc.reason}. {advice}")
-    return DirectoryUnavailableProblem(f"Consultation de l'annuaire impossible : {exc.reason}. {advice}")
+        return DirectoryDeadlineExceeded(f"Consultation de l'annuaire impossible : {exc.reason}. {advice}", **extra)
+    return DirectoryUnavailableProblem(f"Consultation de l'annuaire impossible : {exc.reason}. {advice}", **extra)
 
 
 @dataclass(frozen=True)
