@@ -26,6 +26,7 @@ from typing import Any, Literal, cast
 import httpx
 from cachetools import TLRUCache
 
+from app import french
 from app.company.establishment import DirectoryGarbage, Establishment, parse_search_response
 
 #: a search by SIRET answers one company: far less than this
@@ -289,5 +290,4 @@ def _parse(body: bytes, siret: str) -> Establishment | None:
 
 
 def _seconds(value: float) -> str:
-    text = f"{value:g}".replace(".", ",")
-    return f"{text} seconde" + ("s" if value >= 2 else "")
+    return f"{french.number(value)} seconde" + ("s" if value >= 2 else "")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from app import french
 from app.company.directory import DirectoryDisabled, DirectoryTimeout, LookupFailed, SireneClient
 from app.company.establishment import Establishment
 from app.company.identifiers import CHECK_NAMES, InvalidIdentifier, validate_siret
@@ -169,10 +170,10 @@ def insee_category(found: Establishment) -> InseeCategoryOut | None:
 
 def state_message(found: Establishment) -> str:
     if not found.establishment_active:
-        since = f" depuis le {found.closed_on:%d/%m/%Y}" if found.closed_on else ""
+        since = f" depuis le {french.day(found.closed_on)}" if found.closed_on else ""
         return f"L'établissement {found.siret} est fermé{since} selon l'annuaire des entreprises."
     if not found.legal_unit_active:
-        since = f" depuis le {found.legal_unit_closed_on:%d/%m/%Y}" if found.legal_unit_closed_on else ""
+        since = f" depuis le {french.day(found.legal_unit_closed_on)}" if found.legal_unit_closed_on else ""
         return f"L'entreprise (SIREN {found.siren}) est cessée{since} selon l'annuaire des entreprises."
     return "Établissement et entreprise actifs selon l'annuaire des entreprises."
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from app import french
 from app.company.directory import DirectoryDisabled, LookupFailed, SireneClient
 from app.company.naf import NafNomenclature
 from app.errors import InvalidInput
@@ -71,7 +72,7 @@ async def lookup_for_match(
             "non diffusible, ou créé depuis la dernière mise à jour) ; vérifiez-le, ou indiquez la commune de "
             "l'établissement sans SIRET",
         )
-    date = f" (données INSEE du {found.data_date:%d/%m/%Y})" if found.data_date else ""
+    date = f" (données INSEE du {french.day(found.data_date)})" if found.data_date else ""
     return Lookup(
         siret,
         "ok",
