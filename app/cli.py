@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.catalogue.loader import load_catalogue
 from app.catalogue.scenarios import load_scenarios, scenario_files
 from app.catalogue.scheme import SCHEMA_FILE, scheme_json_schema
-from app.catalogue.yaml_source import CatalogueError
 from app.clock import today_in_paris, utc_now
 from app.company.naf import NAF_FILE_NAME
 from app.company.naf_refresh import refresh_naf
@@ -31,6 +30,7 @@ from app.services.matching import load_match_context
 from app.services.reminders import remind_overdue
 from app.services.tokens import TokenNotFound, create_token, list_tokens, load_token_key, revoke_token
 from app.settings import PROJECT_ROOT, Settings, get_settings
+from app.sourcefiles.yaml_source import CatalogueError
 from app.territory.geography import load_geography
 from app.territory.perimeters import load_perimeter_set
 from app.territory.refresh import refresh_geography

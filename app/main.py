@@ -15,7 +15,6 @@ from datetime import datetime
 from fastapi import FastAPI
 
 from app.body_limit import BodySizeLimit
-from app.catalogue.yaml_source import CatalogueError
 from app.clock import utc_now
 from app.company.directory import SireneClient
 from app.db import create_db_engine, session_factory
@@ -25,6 +24,7 @@ from app.routers import cases, companies, health, matching, schemes, stats, terr
 from app.services.matching import MatchContext, load_match_context
 from app.services.tokens import load_token_key
 from app.settings import Settings, get_settings
+from app.sourcefiles.yaml_source import CatalogueError
 
 logger = logging.getLogger("guichet")
 

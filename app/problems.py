@@ -60,13 +60,30 @@ def status_of(exc: DomainError) -> int:
     return STATUS_OF_KIND[exc.kind]
 
 
+def api_detail(exc: DomainError) -> str:
+    """The error's French text, then the advice only an API client needs: which JSON fields to send.
+
+    Services speak to people ("indiquez la commune de l'établissement"); the fields they point at
+    are data (`errors[].field`), named here in the API's terms when the text does not name them.
+    """
+    detail = exc.detail
+    unnamed = [e["field"] for e in exc.errors if e["field"] not in detail]
+    if unnamed:
+        detail += f" Champ à renseigner : {', '.join(unnamed)}."
+    if exc.extra.get("candidates") and exc.errors:
+        # The candidates are communes: the answer is the chosen one's INSEE code, next to the field at fault.
+        commune_field = exc.errors[0]["field"].rsplit(".", 1)[0] + ".commune"
+        detail += f" Renvoyez le code INSEE de la commune choisie dans {commune_field}."
+    return detail
+
+
 async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DomainError)
     return problem_response(
         status_of(exc),
         exc.slug,
         exc.title,
-        exc.detail,
+        api_detail(exc),
         request.url.path,
         headers=HEADERS_OF_KIND.get(exc.kind),
         **exc.extra,

@@ -19,7 +19,7 @@ from app.catalogue.scenarios import Expectation, Scenario
 from app.clock import today_in_paris
 from app.company.directory import SireneClient
 from app.errors import DomainError
-from app.problems import request_errors, status_of
+from app.problems import api_detail, request_errors, status_of
 from app.schemas.match import MatchRequest
 from app.services.match_view import match_json
 from app.services.matching import MatchContext, match_request
@@ -47,7 +47,7 @@ async def answer(ctx: MatchContext, directory: SireneClient, scenario: Scenario)
     try:
         outcome = await match_request(ctx, directory, request, as_of=scenario.as_of or today_in_paris())
     except DomainError as exc:
-        return Answer(status_of(exc), {"detail": exc.detail, **exc.extra})
+        return Answer(status_of(exc), {"detail": api_detail(exc), **exc.extra})
     return Answer(200, json.loads(match_json(ctx, outcome)))
 
 

@@ -6,9 +6,9 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from app.catalogue.yaml_source import CatalogueError
 from app.main import create_app
 from app.settings import Settings, get_settings
+from app.sourcefiles.yaml_source import CatalogueError
 
 
 def test_the_service_refuses_to_start_on_an_invalid_catalogue_with_the_report(

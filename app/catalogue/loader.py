@@ -21,7 +21,12 @@ from app.catalogue.index import SchemeIndex
 from app.catalogue.needs import NeedsFile, NeedTaxonomy
 from app.catalogue.routing import ROUTING_FILE, Routing, RoutingFile, build_routing
 from app.catalogue.scheme import ID_PATTERN, SchemeFile
-from app.catalogue.yaml_source import (
+from app.rules.condition import Condition
+from app.rules.questions import QuestionSpec
+from app.rules.territory import InIndustryTerritory, InTerritoryList
+from app.rules.verdict import SchemeRules, Validity
+from app.rules.yes_no import Declaration
+from app.sourcefiles.yaml_source import (
     CatalogueError,
     CatalogueProblem,
     LocatedDocument,
@@ -31,11 +36,6 @@ from app.catalogue.yaml_source import (
     located_errors,
     validate_document,
 )
-from app.rules.condition import Condition
-from app.rules.questions import QuestionSpec
-from app.rules.territory import InIndustryTerritory, InTerritoryList
-from app.rules.verdict import SchemeRules, Validity
-from app.rules.yes_no import Declaration
 from app.territory.geography import Geography
 from app.territory.perimeters import Coverage, PerimeterSet, SourceRef, communes_of, status_outside
 

@@ -15,7 +15,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from app.catalogue.yaml_source import CatalogueProblem, LocatedDocument
+from app.sourcefiles.yaml_source import CatalogueProblem, LocatedDocument
 from app.territory.geography import Geography
 from app.territory.perimeters import Contact, IndustryTerritory, MembershipStatus, PerimeterSet, SourceRef
 

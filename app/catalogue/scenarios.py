@@ -2,7 +2,7 @@
 
 A scenario file (tests/scenarios/*.yaml) is a list of scenarios, each a profile sent to
 POST /v1/match on a date and what the answer must say. The files are read like the catalogue
-(app/catalogue/yaml_source.py) and every key is checked: a misspelt key (`verdict:` for
+(app/sourcefiles/yaml_source.py) and every key is checked: a misspelt key (`verdict:` for
 `verdicts:`) is refused at its `file:line:col`, where a lenient reading would turn the
 scenario into one that can never fail.
 """
@@ -17,7 +17,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, RootModel, model_validator
 from pydantic_core import to_json
 
-from app.catalogue.yaml_source import CatalogueError, CatalogueProblem, load_located, validate_document
+from app.sourcefiles.yaml_source import CatalogueError, CatalogueProblem, load_located, validate_document
 
 VerdictName = Literal["eligible", "ineligible", "undetermined", "closed"]
 CriterionResultName = Literal["met", "not_met", "unknown"]

@@ -21,10 +21,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import httpx
+from cachetools import TLRUCache
 
+from app import french
 from app.company.establishment import DirectoryGarbage, Establishment, parse_search_response
 
 #: a search by SIRET answers one company: far less than this
@@ -37,6 +39,8 @@ USER_AGENT = "guichet-ti/0.1 (Guichet unique Territoires d'industrie)"
 SEARCH_OPTIONS = {"minimal": "true", "include": "siege,matching_etablissements", "per_page": "1"}
 
 Clock = Callable[[], float]
+#: what the cache answers for a SIRET it does not hold (None is a held answer: not in the directory)
+_NOT_CACHED = object()
 FailureKind = Literal["disabled", "unavailable", "timeout"]
 
 
@@ -85,38 +89,6 @@ class RateLimiter:
 
     def hold_until(self, instant: float) -> None:
         self._next = max(self._next, instant)
-
-
-class TtlCache:
-    """SIRET -> establishment (or None: not in the directory), each entry with its own expiry."""
-
-    def __init__(self, max_entries: int, clock: Clock = time.monotonic) -> None:
-        self._entries: dict[str, tuple[float, Establishment | None]] = {}
-        self._max = max_entries
-        self._clock = clock
-
-    def __len__(self) -> int:
-        return len(self._entries)
-
-    def get(self, key: str) -> tuple[bool, Establishment | None]:
-        """(True, value) while an entry is fresh, else (False, None)."""
-        entry = self._entries.get(key)
-        if entry is None:
-            return False, None
-        expires, value = entry
-        if expires <= self._clock():
-            del self._entries[key]
-            return False, None
-        return True, value
-
-    def put(self, key: str, value: Establishment | None, ttl: float) -> None:
-        if ttl <= 0 or self._max <= 0:
-            return
-        self._entries.pop(key, None)
-        while len(self._entries) >= self._max:
-            # Oldest insertion first: a dict keeps insertion order.
-            del self._entries[next(iter(self._entries))]
-        self._entries[key] = (self._clock() + ttl, value)
 
 
 @dataclass
@@ -181,7 +153,11 @@ class SireneClient:
         self._not_found_ttl = min(not_found_ttl_seconds, cache_ttl_seconds)
         self._clock = clock
         self._limiter = RateLimiter(rate_per_second, clock)
-        self._cache = TtlCache(max_cache_entries, clock)
+        # SIRET -> establishment, or None (not in the directory): each entry expires after the TTL of
+        # its kind (found or not found), on the client's clock; failures are never put in.
+        self._cache: TLRUCache[str, Establishment | None] | None = (
+            TLRUCache(max_cache_entries, ttu=self._expiry, timer=clock) if max_cache_entries > 0 else None
+        )
         self.state = DirectoryState(configured=bool(base_url), base_url=base_url or None)
         self._http = (
             httpx.AsyncClient(
@@ -199,9 +175,13 @@ class SireneClient:
     def configured(self) -> bool:
         return self._http is not None
 
+    def _expiry(self, _siret: str, found: Establishment | None, now: float) -> float:
+        # An entry whose expiry is not after `now` (a TTL of 0) is not stored by TLRUCache.
+        return now + (self._found_ttl if found is not None else self._not_found_ttl)
+
     @property
     def cache_entries(self) -> int:
-        return len(self._cache)
+        return len(self._cache) if self._cache is not None else 0
 
     def health(self) -> dict[str, Any]:
         """What /health shows: memory only, never a call to the directory."""
@@ -214,7 +194,7 @@ class SireneClient:
             "last_success_at": state.last_success_at.isoformat() if state.last_success_at else None,
             "last_failure_at": state.last_failure_at.isoformat() if state.last_failure_at else None,
             "last_failure": state.last_failure,
-            "cache_entries": len(self._cache),
+            "cache_entries": self.cache_entries,
             "counts": dict(state.counts),
         }
 
@@ -228,10 +208,11 @@ class SireneClient:
             raise DirectoryDisabled("la consultation de l'annuaire des entreprises n'est pas configurée")
         counts = self.state.counts
         counts["lookups"] += 1
-        fresh, cached = self._cache.get(siret)
-        if fresh:
+        # One read (no `in` then `[]`): an entry may expire between two reads of the clock.
+        cached = self._cache.get(siret, _NOT_CACHED) if self._cache is not None else _NOT_CACHED
+        if cached is not _NOT_CACHED:
             counts["cache_hits"] += 1
-            return cached
+            return cast(Establishment | None, cached)
         deadline_at = self._clock() + self.deadline_seconds
         try:
             try:
@@ -248,7 +229,8 @@ class SireneClient:
             raise
         self.state.last_success_at = _now()
         counts["found" if found else "not_found"] += 1
-        self._cache.put(siret, found, self._found_ttl if found else self._not_found_ttl)
+        if self._cache is not None:
+            self._cache[siret] = found
         return found
 
     async def _fetch(self, http: httpx.AsyncClient, siret: str, deadline_at: float) -> Establishment | None:
@@ -308,5 +290,4 @@ def _parse(body: bytes, siret: str) -> Establishment | None:
 
 
 def _seconds(value: float) -> str:
-    text = f"{value:g}".replace(".", ",")
-    return f"{text} seconde" + ("s" if value >= 2 else "")
+    return f"{french.number(value)} seconde" + ("s" if value >= 2 else "")

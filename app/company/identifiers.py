@@ -6,16 +6,23 @@ for Luhn keys; their SIRETs are checked by another rule, the sum of the 14 digit
 multiple of 5 (only the head office, 356 000 000 00048, has a Luhn key). Source: INSEE's
 « Numéro SIRET » definition as reported by the French Wikipedia article « Système
 d'identification du répertoire des établissements », section « Exceptions pour le groupe
-La Poste ».
+La Poste ». The checks themselves are python-stdnum's (`stdnum.fr.siren`, `stdnum.fr.siret`,
+which know that rule); this module says in French which one failed.
 """
 
 from __future__ import annotations
 
 from typing import Literal
 
+from stdnum import luhn
+from stdnum.exceptions import InvalidFormat, InvalidLength, ValidationError
+from stdnum.fr import siren, siret
+
 SIREN_LENGTH = 9
 SIRET_LENGTH = 14
 LA_POSTE_SIREN = "356000000"
+#: the one SIRET of La Poste that has a Luhn key (stdnum.fr.siret knows it too)
+LA_POSTE_HEAD_OFFICE = "35600000000048"
 
 Check = Literal["caracteres", "longueur", "cle_luhn"]
 CHECK_NAMES: dict[Check, str] = {
@@ -36,15 +43,7 @@ class InvalidIdentifier(ValueError):
 
 def luhn_valid(digits: str) -> bool:
     """The Luhn key of a string of digits: every second digit from the right doubled, total multiple of 10."""
-    total = 0
-    for position, char in enumerate(reversed(digits)):
-        value = int(char)
-        if position % 2 == 1:
-            value *= 2
-            if value > 9:
-                value -= 9
-        total += value
-    return total % 10 == 0
+    return bool(luhn.is_valid(digits))
 
 
 def compact(text: str) -> str:
@@ -70,27 +69,27 @@ def validate_siret(text: str) -> str:
 
 
 def _validate(text: str, kind: Literal["SIREN", "SIRET"], length: int) -> str:
+    # Our own compaction first: stdnum strips spaces and dots, not the no-break spaces of a copied number.
     digits = compact(text)
-    if not digits or not (digits.isascii() and digits.isdigit()):
-        raise InvalidIdentifier("caracteres", f"un {kind} ne contient que des chiffres (« {text} »).")
-    if len(digits) != length:
-        raise InvalidIdentifier("longueur", f"un {kind} a {length} chiffres ; « {text} » en a {len(digits)}.")
-    if kind == "SIRET" and digits.startswith(LA_POSTE_SIREN) and not luhn_valid(digits):
-        if sum(int(d) for d in digits) % 5 != 0:
-            raise InvalidIdentifier(
-                "cle_luhn",
-                f"SIRET de La Poste « {text} » invalide : la somme de ses 14 chiffres doit être un multiple de 5.",
-            )
-        return digits
-    if not luhn_valid(digits):
-        raise InvalidIdentifier(
-            "cle_luhn",
-            f"{kind} « {text} » invalide : sa clé de contrôle (formule de Luhn) ne correspond pas, "
-            "vérifiez qu'aucun chiffre n'a été mal recopié.",
-        )
-    if kind == "SIRET" and not digits.startswith(LA_POSTE_SIREN) and not luhn_valid(digits[:SIREN_LENGTH]):
-        raise InvalidIdentifier(
-            "cle_luhn",
-            f"SIRET « {text} » invalide : les 9 premiers chiffres ne forment pas un SIREN valide (clé de Luhn).",
-        )
-    return digits
+    try:
+        if not digits.isascii():  # stdnum would read full-width digits as ASCII ones; we never did
+            raise InvalidFormat()
+        return str((siren if kind == "SIREN" else siret).validate(digits))
+    except InvalidLength:  # a subclass of InvalidFormat: caught first
+        raise InvalidIdentifier("longueur", f"un {kind} a {length} chiffres ; « {text} » en a {len(digits)}.") from None
+    except InvalidFormat:
+        raise InvalidIdentifier("caracteres", f"un {kind} ne contient que des chiffres (« {text} »).") from None
+    except ValidationError:  # InvalidChecksum, and any failure a later stdnum adds: never let through
+        raise InvalidIdentifier("cle_luhn", _checksum_message(text, kind, digits)) from None
+
+
+def _checksum_message(text: str, kind: Literal["SIREN", "SIRET"], digits: str) -> str:
+    """Which key failed, in the order stdnum checks them: La Poste's sum, the whole number's, the SIREN's."""
+    if kind == "SIRET" and digits.startswith(LA_POSTE_SIREN) and digits != LA_POSTE_HEAD_OFFICE:
+        return f"SIRET de La Poste « {text} » invalide : la somme de ses 14 chiffres doit être un multiple de 5."
+    if kind == "SIRET" and luhn_valid(digits):
+        return f"SIRET « {text} » invalide : les 9 premiers chiffres ne forment pas un SIREN valide (clé de Luhn)."
+    return (
+        f"{kind} « {text} » invalide : sa clé de contrôle (formule de Luhn) ne correspond pas, "
+        "vérifiez qu'aucun chiffre n'a été mal recopié."
+    )

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from rapidfuzz import fuzz
 
-from app.territory.geography import read_data_file
+from app.sourcefiles.data_files import read_data_file
 
 #: the file's name in the data directory (`GUICHET_DATA_DIR`)
 NAF_FILE_NAME = "naf.json"

@@ -1,9 +1,9 @@
 """Rebuild `data/naf.json`, the NAF rév. 2 nomenclature, from the npm package @socialgouv/codes-naf.
 
-Same pattern as `app/territory/refresh.py`: run by hand (`guichet data refresh`), output committed,
-no network at run time. The package lists the codes and labels of four of the five levels
-(division, groupe, classe, sous-classe, from INSEE) but not the sections (A to U): they are added
-here from the official table.
+Same pattern as `app/territory/refresh.py`, same plumbing (`app/sourcefiles/data_files.py`): run by
+hand (`guichet data refresh`), output committed, no network at run time. The package lists the codes
+and labels of four of the five levels (division, groupe, classe, sous-classe, from INSEE) but not the
+sections (A to U): they are added here from the official table.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from app.territory.refresh import fetch_package, write_data_file
+from app.sourcefiles.data_files import fetch_package, write_data_file
 
 NAF_PACKAGE = "@socialgouv/codes-naf"
 NAF_VERSION = "1.1.1"

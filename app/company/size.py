@@ -18,6 +18,7 @@ from functools import lru_cache
 from itertools import product
 from typing import Literal
 
+from app import french
 from app.rules.facts import CompanyCategory
 
 Category = CompanyCategory
@@ -129,7 +130,8 @@ class SizeAssessment:
         """In French: "PME", or "PME ou ETI (chiffre d'affaires et bilan inconnus)"."""
         text = _category_list(self.possible)
         if not self.settled:
-            text += f" ({_join([_FIGURE_NAMES[f] for f in self.deciding_unknowns])} {_unknown(self.deciding_unknowns)})"
+            names = french.enumeration([_FIGURE_NAMES[f] for f in self.deciding_unknowns])
+            text += f" ({names} {_unknown(self.deciding_unknowns)})"
         return _capitalise(text)
 
 
@@ -200,7 +202,7 @@ def assess_size(
     facts = _facts(headcount, tranche, turnover_eur, balance_sheet_eur)
     verdict = _category_list(possible)
     if deciding:
-        verdict += f" selon {_join([_FIGURE_WITH_ARTICLE[f] for f in deciding])}, {_unknown(deciding)}"
+        verdict += f" selon {french.enumeration([_FIGURE_WITH_ARTICLE[f] for f in deciding])}, {_unknown(deciding)}"
     return SizeAssessment(
         possible=possible,
         headcount_min=low,
@@ -238,8 +240,8 @@ def headcount_range(headcount: int | None, tranche: Tranche | None) -> tuple[int
 def format_euros(amount: float) -> str:
     """In French: "8 M€", "1,5 M€", "850 000 €". An amount that M€ would round stays in full."""
     if amount >= 1_000_000 and amount % 10_000 == 0:
-        return f"{_decimal(amount / 1_000_000)} M€"
-    return f"{_decimal(amount)} €"
+        return f"{french.number(amount / 1_000_000)} M€"
+    return f"{french.number(amount)} €"
 
 
 def _points(candidates: Candidates) -> Iterator[dict[Figure, float]]:
@@ -265,7 +267,7 @@ def _check_amount(field: str, subject: str, value: float | None) -> None:
     if not math.isfinite(value):
         raise InvalidSizeFigure(field, f"{subject} doit être un nombre fini.")
     if value < 0:
-        raise InvalidSizeFigure(field, f"{subject} ne peut pas être négatif ({_decimal(value)}).")
+        raise InvalidSizeFigure(field, f"{subject} ne peut pas être négatif ({french.number(value)}).")
 
 
 def _in_tranche(headcount: int, tranche: Tranche) -> bool:
@@ -282,16 +284,16 @@ def _facts(headcount: int | None, tranche: Tranche | None, turnover: float | Non
         known.append(f"chiffre d'affaires de {format_euros(turnover)}")
     if balance is not None:
         known.append(f"total de bilan de {format_euros(balance)}")
-    return _join(known) if known else "aucun chiffre connu"
+    return french.enumeration(known) if known else "aucun chiffre connu"
 
 
 def _persons(headcount: int) -> str:
     # French: "0 salarié", "1 salarié", "2 salariés".
-    return f"{_decimal(headcount)} salarié{'s' if headcount > 1 else ''}"
+    return f"{french.number(headcount)} salarié{'s' if headcount > 1 else ''}"
 
 
 def _category_list(categories: frozenset[Category]) -> str:
-    return _join([c.label for c in Category if c in categories], last=" ou ")
+    return french.enumeration([c.label for c in Category if c in categories], "ou")
 
 
 def _unknown(figures: tuple[Figure, ...]) -> str:
@@ -299,19 +301,5 @@ def _unknown(figures: tuple[Figure, ...]) -> str:
     return "inconnus" if len(figures) > 1 else "inconnu"
 
 
-def _join(items: list[str], last: str = " et ") -> str:
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + last + items[-1]
-
-
 def _capitalise(text: str) -> str:
     return text[:1].upper() + text[1:]
-
-
-def _decimal(value: float) -> str:
-    """French number: digits grouped by narrow no-break spaces, decimal comma, no trailing zeros."""
-    whole, _, fraction = f"{value:,.2f}".partition(".")
-    fraction = fraction.rstrip("0")
-    whole = whole.replace(",", _DIGIT_GROUP)
-    return f"{whole},{fraction}" if fraction else whole

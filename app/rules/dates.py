@@ -9,7 +9,7 @@ from functools import cached_property
 
 from app.rules import facts as F
 from app.rules.condition import Condition, explained
-from app.rules.facts import Facts
+from app.rules.facts import Facts, format_date
 from app.rules.outcome import CriterionResult, Outcome
 
 
@@ -36,7 +36,7 @@ class StartsWithin(Condition):
             return explained(self, Outcome.UNKNOWN, expected, "date de démarrage inconnue", missing=(F.PROJECT_START,))
 
         def actual() -> str:
-            return f"démarrage le {start.strftime('%d/%m/%Y')}"
+            return f"démarrage le {format_date(start)}"
 
         limit = _add_months(as_of, self.months)
         if start > limit or (start < as_of and not self.allow_started):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 from typing import Literal, Self, cast
 
@@ -256,18 +257,21 @@ class Interval:
 
     def __str__(self) -> str:
         if self.exact:
-            return _number(self.low)
+            return format_number(self.low)
         if self.high is None:
-            return f"au moins {_number(self.low)}"
-        return f"entre {_number(self.low)} et {_number(self.high)}"
+            return f"au moins {format_number(self.low)}"
+        return f"entre {format_number(self.low)} et {format_number(self.high)}"
 
 
-def _number(value: float) -> str:
-    """French number formatting: 6 200, 1 500 000, 2,5."""
+# The engine's one French formatter (standard library only: the edges of the service use babel,
+# through app/french.py, with the same typography).
+def format_number(value: float) -> str:
+    """French number formatting: 6 200, 1 500 000, 2,50 (digits grouped by U+202F)."""
     if float(value).is_integer():
         return f"{int(value):,}".replace(",", "\u202f")
     return f"{value:,.2f}".replace(",", "\u202f").replace(".", ",")
 
 
-def format_number(value: float) -> str:
-    return _number(value)
+def format_date(day: date | None) -> str:
+    """30/06/2022; "?" for a date the sources do not give."""
+    return f"{day.day:02d}/{day.month:02d}/{day.year}" if day else "?"

@@ -9,7 +9,7 @@ from functools import cached_property
 from typing import Literal
 
 from app.rules.condition import Condition
-from app.rules.facts import AS_OF, Facts
+from app.rules.facts import AS_OF, Facts, format_date
 from app.rules.outcome import CriterionResult, Outcome
 
 VerdictKind = Literal["eligible", "ineligible", "undetermined", "closed"]
@@ -35,7 +35,7 @@ class Validity:
             return self._result(Outcome.NOT_MET, as_of, "clos")
         if self.closed_as_of is not None and as_of >= self.closed_as_of:
             return self._result(
-                Outcome.NOT_MET, as_of, f"clos (au plus tard le {_fr(self.closed_as_of)} selon les sources)"
+                Outcome.NOT_MET, as_of, f"clos (au plus tard le {format_date(self.closed_as_of)} selon les sources)"
             )
         opened = self.opens_on is not None and as_of >= self.opens_on
         still_open = (
@@ -49,15 +49,15 @@ class Validity:
 
     @cached_property
     def window(self) -> str:
-        start = f"depuis le {_fr(self.opens_on)}" if self.opens_on else "date d'ouverture inconnue"
+        start = f"depuis le {format_date(self.opens_on)}" if self.opens_on else "date d'ouverture inconnue"
         if self.closes_on:
-            end = f"jusqu'au {_fr(self.closes_on)}"
+            end = f"jusqu'au {format_date(self.closes_on)}"
         elif self.open_ended:
             end = "sans date de fin"
         elif self.closed_as_of:
-            end = f"clos au plus tard le {_fr(self.closed_as_of)}, date exacte inconnue"
+            end = f"clos au plus tard le {format_date(self.closed_as_of)}, date exacte inconnue"
         elif self.last_known_open_on:
-            end = f"ouvert au moins jusqu'au {_fr(self.last_known_open_on)}, fin inconnue"
+            end = f"ouvert au moins jusqu'au {format_date(self.last_known_open_on)}, fin inconnue"
         else:
             end = "date de fin inconnue"
         return f"dispositif ouvert ({start}, {end})"
@@ -66,7 +66,7 @@ class Validity:
         expected = self.window
 
         def actual() -> str:
-            return f"date d'évaluation {_fr(as_of)} : {state}"
+            return f"date d'évaluation {format_date(as_of)} : {state}"
 
         def message() -> str:
             if outcome is Outcome.MET:
@@ -76,10 +76,6 @@ class Validity:
             return f"Période d'ouverture : {actual()} ({expected}) ; à confirmer auprès de l'opérateur."
 
         return CriterionResult("ouverture", outcome, message, expected, actual, self.source)
-
-
-def _fr(day: date | None) -> str:
-    return f"{day.day:02d}/{day.month:02d}/{day.year}" if day else "?"
 
 
 @dataclass(frozen=True)

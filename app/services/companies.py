@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
+from app import french
 from app.company.directory import DirectoryDisabled, DirectoryTimeout, LookupFailed, SireneClient
 from app.company.establishment import Establishment
 from app.company.identifiers import CHECK_NAMES, InvalidIdentifier, validate_siret
@@ -58,16 +60,17 @@ def check_siret(text: str, field: str) -> str:
         raise InvalidInput(field, exc.message, check=exc.check, check_label=CHECK_NAMES[exc.check]) from exc
 
 
-def directory_problem(exc: LookupFailed, advice: str) -> DomainError:
-    """The problem+json for a failed lookup; `advice` says what the caller can do without the directory."""
+def directory_problem(exc: LookupFailed, advice: str, **extra: Any) -> DomainError:
+    """The error of a failed lookup; `advice` says what the applicant can do without the directory."""
     if isinstance(exc, DirectoryDisabled):
         return DirectoryNotConfigured(
             "Ce service n'est pas relié à l'annuaire des entreprises (GUICHET_SIRENE_URL vide) : un SIRET ne "
-            f"peut pas y être consulté. {advice}"
+            f"peut pas y être consulté. {advice}",
+            **extra,
         )
     if isinstance(exc, DirectoryTimeout):
-        return DirectoryDeadlineExceeded(f"Consultation de l'annuaire impossible : {exc.reason}. {advice}")
-    return DirectoryUnavailableProblem(f"Consultation de l'annuaire impossible : {exc.reason}. {advice}")
+        return DirectoryDeadlineExceeded(f"Consultation de l'annuaire impossible : {exc.reason}. {advice}", **extra)
+    return DirectoryUnavailableProblem(f"Consultation de l'annuaire impossible : {exc.reason}. {advice}", **extra)
 
 
 @dataclass(frozen=True)
@@ -167,10 +170,10 @@ def insee_category(found: Establishment) -> InseeCategoryOut | None:
 
 def state_message(found: Establishment) -> str:
     if not found.establishment_active:
-        since = f" depuis le {found.closed_on:%d/%m/%Y}" if found.closed_on else ""
+        since = f" depuis le {french.day(found.closed_on)}" if found.closed_on else ""
         return f"L'établissement {found.siret} est fermé{since} selon l'annuaire des entreprises."
     if not found.legal_unit_active:
-        since = f" depuis le {found.legal_unit_closed_on:%d/%m/%Y}" if found.legal_unit_closed_on else ""
+        since = f" depuis le {french.day(found.legal_unit_closed_on)}" if found.legal_unit_closed_on else ""
         return f"L'entreprise (SIREN {found.siren}) est cessée{since} selon l'annuaire des entreprises."
     return "Établissement et entreprise actifs selon l'annuaire des entreprises."
 

@@ -22,7 +22,7 @@ from app.schemas.match import (
     MatchRequest,
 )
 from app.services.companies import state_message
-from app.services.prefill import NOT_REQUESTED, Lookup, lookup_for_match
+from app.services.prefill import NOT_REQUESTED, Lookup, lookup_for_match, nothing_locates_the_company
 from app.settings import Settings
 from app.territory.geography import Commune
 from app.territory.resolve import InvalidTerritoryQuery, QueryKind, Resolution
@@ -111,9 +111,9 @@ def _locate(ctx: MatchContext, request: MatchRequest, lookup: Lookup, provenance
             provenance["territory.commune"] = APPLICANT
         return commune
     if known is None:
-        raise InvalidInput("territory", "champ obligatoire absent : indiquez territory, ou le SIRET (siret)")
+        raise nothing_locates_the_company()
     if known.commune is None:
-        message = f"{known.commune_note} Indiquez la commune de l'établissement dans territory."
+        message = f"{known.commune_note} Indiquez la commune de l'établissement."
         raise TerritoryNotSettled(f"siret : {message}", errors=[{"field": "territory", "message": message}])
     provenance["territory.commune"] = Origin("sirene", note="Commune de l'établissement selon l'annuaire.")
     return known.commune
@@ -153,7 +153,7 @@ def _not_settled(field: str, resolution: Resolution) -> TerritoryNotSettled:
     ]
     what = "plusieurs communes" if resolution.status == "ambiguous" else "aucune commune"
     return TerritoryNotSettled(
-        f"{field} : {resolution.message} Choisissez une commune et renvoyez son code INSEE dans territory.commune.",
+        f"{field} : {resolution.message} Choisissez une des communes candidates et indiquez son code INSEE.",
         errors=[{"field": field, "message": f"{what} : {resolution.message}"}],
         status_of_resolution=resolution.status,
         candidates=candidates,
@@ -205,7 +205,7 @@ def _raw_values(ctx: MatchContext, request: MatchRequest) -> dict[str, Any]:
         spec = ctx.questions.get(key)
         if spec is None or key == F.NEEDS:
             raise InvalidInput(
-                f"answers.{key}", "question inconnue : utilisez l'identifiant d'une question renvoyée par /v1/match"
+                f"answers.{key}", "question inconnue : répondez avec l'identifiant d'une question posée par le guichet"
             )
         raw[key] = _coerce_answer(spec, key, value)
     return raw

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from app import french
 from app.company.directory import DirectoryDisabled, LookupFailed, SireneClient
 from app.company.naf import NafNomenclature
 from app.errors import InvalidInput
@@ -26,9 +27,16 @@ class Lookup:
 NOT_REQUESTED = Lookup(None, "not_requested", "Aucun SIRET donné : le profil est celui que le demandeur a indiqué.")
 
 _GIVE_TERRITORY = (
-    "Indiquez où se trouve l'établissement dans « territory » (et, si vous les connaissez, effectif et code NAF "
-    "dans « company ») : l'éligibilité sera calculée sans l'annuaire."
+    "Indiquez la commune de l'établissement (et, si vous les connaissez, son effectif et son code NAF) : "
+    "l'éligibilité sera calculée sans l'annuaire."
 )
+# Where the applicant can act instead, as data: the API names the field in its own terms.
+_TERRITORY_INSTEAD = [{"field": "territory", "message": "commune de l'établissement, pour une réponse sans l'annuaire"}]
+
+
+def nothing_locates_the_company() -> InvalidInput:
+    """Neither a place nor a SIRET: the one thing a match cannot do without."""
+    return InvalidInput("territory", "champ obligatoire absent : indiquez la commune de l'établissement, ou son SIRET")
 
 
 async def lookup_for_match(
@@ -37,14 +45,14 @@ async def lookup_for_match(
     """No SIRET: no lookup. A failure is a problem only when nothing else locates the company."""
     if request.siret is None:
         if request.territory is None:
-            raise InvalidInput("territory", "champ obligatoire absent : indiquez territory, ou le SIRET (siret)")
+            raise nothing_locates_the_company()
         return NOT_REQUESTED
     siret = check_siret(request.siret, "siret")
     try:
         found = await directory.lookup(siret)
     except LookupFailed as exc:
         if request.territory is None:
-            raise directory_problem(exc, _GIVE_TERRITORY) from exc
+            raise directory_problem(exc, _GIVE_TERRITORY, errors=_TERRITORY_INSTEAD) from exc
         if isinstance(exc, DirectoryDisabled):
             return Lookup(
                 siret,
@@ -61,9 +69,10 @@ async def lookup_for_match(
         raise InvalidInput(
             "siret",
             f"le SIRET {siret} est bien formé mais absent de l'annuaire des entreprises (établissement inconnu, "
-            "non diffusible, ou créé depuis la dernière mise à jour) ; vérifiez-le, ou indiquez territory sans SIRET",
+            "non diffusible, ou créé depuis la dernière mise à jour) ; vérifiez-le, ou indiquez la commune de "
+            "l'établissement sans SIRET",
         )
-    date = f" (données INSEE du {found.data_date:%d/%m/%Y})" if found.data_date else ""
+    date = f" (données INSEE du {french.day(found.data_date)})" if found.data_date else ""
     return Lookup(
         siret,
         "ok",

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+
+from app.sourcefiles.data_files import read_data_file
 
 
 class GeographyDataError(Exception):
@@ -76,18 +76,6 @@ class Geography:
 
     def epci_of(self, commune: Commune) -> Epci | None:
         return self.epcis.get(commune.epci_siren) if commune.epci_siren else None
-
-
-def read_data_file(path: Path, what: str, error: type[Exception]) -> tuple[bytes, dict[str, Any]]:
-    """One of the committed data files (format 1): its bytes (for its version) and its content."""
-    try:
-        raw_bytes = path.read_bytes()
-    except OSError as exc:
-        raise error(f"{path}: fichier {what} illisible ({exc.strerror})") from exc
-    raw: dict[str, Any] = json.loads(raw_bytes)
-    if raw.get("format") != 1:
-        raise error(f"{path}: format {raw.get('format')!r} inconnu (attendu : 1)")
-    return raw_bytes, raw
 
 
 def load_geography(path: Path) -> Geography:

@@ -19,7 +19,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from app.catalogue.yaml_source import (
+from app.sourcefiles.yaml_source import (
     CatalogueError,
     CatalogueProblem,
     LocatedDocument,

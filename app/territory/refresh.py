@@ -8,57 +8,19 @@ from the machines we run on), reads their JSON and writes one compact file.
 
 from __future__ import annotations
 
-import hashlib
 import json
-import subprocess
-import tarfile
 import tempfile
 from collections import defaultdict
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from app.sourcefiles.data_files import fetch_package, write_data_file
 
 DECOUPAGE_PACKAGE = "@etalab/decoupage-administratif"
 DECOUPAGE_VERSION = "6.0.0"
 POSTAL_PACKAGE = "codes-postaux"
 POSTAL_VERSION = "4.1.2"
 GEOGRAPHY_FORMAT = 1
-
-
-@dataclass(frozen=True)
-class FetchedPackage:
-    name: str
-    version: str
-    sha256: str
-    root: Path
-
-    def source_record(self) -> dict[str, str]:
-        """How a data file records the package it was built from."""
-        return {
-            "package": self.name,
-            "version": self.version,
-            "tarball_sha256": self.sha256,
-            "url": f"https://www.npmjs.com/package/{self.name}/v/{self.version}",
-        }
-
-
-def fetch_package(name: str, version: str, workdir: Path) -> FetchedPackage:
-    """Download and unpack one npm package tarball into `workdir`."""
-    spec = f"{name}@{version}"
-    out = subprocess.run(
-        ["npm", "pack", spec, "--json", "--pack-destination", str(workdir)],
-        check=True,
-        capture_output=True,
-        text=True,
-        cwd=workdir,
-    )
-    filename = json.loads(out.stdout)[0]["filename"]
-    tarball = workdir / filename
-    digest = hashlib.sha256(tarball.read_bytes()).hexdigest()
-    target = workdir / filename.removesuffix(".tgz")
-    with tarfile.open(tarball) as archive:
-        archive.extractall(target, filter="data")
-    return FetchedPackage(name=name, version=version, sha256=digest, root=target / "package")
 
 
 def build_geography(decoupage_data: Path, postal_json: Path) -> dict[str, Any]:
@@ -138,28 +100,6 @@ def build_geography(decoupage_data: Path, postal_json: Path) -> dict[str, Any]:
         "aliases": sorted(aliases),
         "former_codes": {old: sorted(new) for old, new in sorted(former.items())},
     }
-
-
-def write_data_file(geography: dict[str, Any], sources: list[dict[str, str]], out: Path) -> None:
-    """Write the file one record per line, so that a refresh reads well in `git diff`."""
-    geography = {"sources": sources, **geography}
-    lines = ["{"]
-    keys = list(geography)
-    for i, key in enumerate(keys):
-        value = geography[key]
-        sep = "," if i < len(keys) - 1 else ""
-        if isinstance(value, list) and value and isinstance(value[0], list):
-            rows = ",\n".join("  " + json.dumps(v, ensure_ascii=False) for v in value)
-            lines.append(f'"{key}": [\n{rows}\n]{sep}')
-        elif isinstance(value, dict) and len(value) > 20:
-            rows = ",\n".join(f"  {json.dumps(k)}: {json.dumps(v, ensure_ascii=False)}" for k, v in value.items())
-            lines.append(f'"{key}": {{\n{rows}\n}}{sep}')
-        else:
-            lines.append(f'"{key}": {json.dumps(value, ensure_ascii=False)}{sep}')
-    lines.append("}")
-    tmp = out.with_suffix(".tmp")
-    tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    tmp.replace(out)
 
 
 def refresh_geography(out: Path) -> dict[str, Any]:

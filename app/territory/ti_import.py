@@ -26,7 +26,7 @@ from typing import Literal
 
 import yaml
 
-from app.catalogue.yaml_source import load_model
+from app.sourcefiles.yaml_source import load_model
 from app.territory.geography import Geography
 from app.territory.perimeters import (
     PERIMETER_SET_FILE,

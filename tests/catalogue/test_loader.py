@@ -18,8 +18,8 @@ from typer.testing import CliRunner
 
 from app.catalogue.conditions import condition_types
 from app.catalogue.loader import load_catalogue
-from app.catalogue.yaml_source import CatalogueError
 from app.cli import cli
+from app.sourcefiles.yaml_source import CatalogueError
 from app.territory.store import TerritoryStore
 from tests.catalogue.catalogue_copy import FIXTURES, SHIPPED, edit
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from app.catalogue.needs import NEED_MATCH_CUTOFF, NeedsFile, NeedTaxonomy
-from app.catalogue.yaml_source import load_model
 from app.settings import get_settings
+from app.sourcefiles.yaml_source import load_model
 
 NEEDS_FILE = get_settings().catalogue_dir / "needs.yaml"
 

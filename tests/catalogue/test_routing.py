@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from app.catalogue.loader import load_catalogue
-from app.catalogue.yaml_source import CatalogueError, CatalogueProblem
 from app.services.routing import route_commune
+from app.sourcefiles.yaml_source import CatalogueError, CatalogueProblem
 from app.territory.store import TerritoryStore
 from tests.catalogue.catalogue_copy import SHIPPED, edit
 

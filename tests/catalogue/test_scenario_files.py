@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from app.catalogue.scenarios import load_scenario_file, load_scenarios
-from app.catalogue.yaml_source import CatalogueError
+from app.sourcefiles.yaml_source import CatalogueError
 
 PROFILE = '{territory: {commune: "32160"}}'
 

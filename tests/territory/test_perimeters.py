@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from app.catalogue.yaml_source import CatalogueError
 from app.settings import get_settings
+from app.sourcefiles.yaml_source import CatalogueError
 from app.territory.perimeters import load_perimeter_set
 from app.territory.store import TerritoryStore
 

@@ -16,9 +16,9 @@ import pytest
 import yaml
 from typer.testing import CliRunner, Result
 
-from app.catalogue.yaml_source import CatalogueError, load_model
 from app.cli import cli
 from app.settings import PROJECT_ROOT, get_settings
+from app.sourcefiles.yaml_source import CatalogueError, load_model
 from app.territory.geography import Geography, load_geography
 from app.territory.perimeters import (
     PERIMETER_SET_FILE,

@@ -1,0 +1,37 @@
+"""French formatting of numbers, dates and lists at the edges (company, services), by babel.
+
+The engine (app/rules, standard library only) keeps its own small formatter in app/rules/facts.py;
+everything else formats through here, so that typography (the narrow no-break space U+202F that
+groups digits, the decimal comma, "a, b et c") is decided once, by CLDR's fr_FR data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Literal
+
+from babel.dates import format_date
+from babel.lists import format_list
+from babel.numbers import format_decimal
+
+LOCALE = "fr_FR"
+# At most two decimals, none when they are zeros: "2,5", "8", "1 500 000".
+_AMOUNT = "#,##0.##"
+
+
+def number(value: float) -> str:
+    """`1500000` -> "1 500 000" (U+202F), `2.5` -> "2,5", `-0.5` -> "-0,5"."""
+    return str(format_decimal(value, format=_AMOUNT, locale=LOCALE))
+
+
+def day(value: date) -> str:
+    """`2022-06-30` -> "30/06/2022"."""
+    return str(format_date(value, format="dd/MM/yyyy", locale=LOCALE))
+
+
+def enumeration(items: Sequence[str], conjunction: Literal["et", "ou"] = "et") -> str:
+    """["a", "b", "c"] -> "a, b et c" (or "a, b ou c"); one item alone; nothing -> ""."""
+    if not items:
+        return ""
+    return str(format_list(list(items), style="standard" if conjunction == "et" else "or", locale=LOCALE))
