@@ -53,6 +53,10 @@ STATUS_OF_KIND: dict[ErrorKind, int] = {
 #: header WWW-Authenticate of a 401 (RFC 6750)
 BEARER_CHALLENGE = 'Bearer realm="guichet-ti"'
 HEADERS_OF_KIND: dict[ErrorKind, dict[str, str]] = {ErrorKind.UNAUTHENTICATED: {"WWW-Authenticate": BEARER_CHALLENGE}}
+#: what an API client does about it, added to the service's words (which name no header)
+ADVICE_OF_KIND: dict[ErrorKind, str] = {
+    ErrorKind.VERSION_REQUIRED: "Envoyez-la dans l'en-tête If-Match (la valeur de l'ETag) ou dans le champ version.",
+}
 
 
 def status_of(exc: DomainError) -> int:
@@ -65,7 +69,7 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
         status_of(exc),
         exc.slug,
         exc.title,
-        exc.detail,
+        " ".join(filter(None, (exc.detail, ADVICE_OF_KIND.get(exc.kind)))),
         request.url.path,
         headers=HEADERS_OF_KIND.get(exc.kind),
         **exc.extra,
