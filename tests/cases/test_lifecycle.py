@@ -12,6 +12,7 @@ from app.cases.lifecycle import (
     STAFF_TRANSITIONS,
     WITHDRAWABLE,
     CaseStatus,
+    DeclineReason,
     IllegalTransition,
     check_staff_transition,
     check_withdrawal,
@@ -115,3 +116,17 @@ def test_a_withdrawn_request_can_only_be_closed() -> None:
 def test_a_declined_request_can_be_reached_from_every_open_status_and_then_only_closed() -> None:
     assert all("declined" in STAFF_TRANSITIONS[s] for s in OPEN_STATUSES)
     assert STAFF_TRANSITIONS[CaseStatus.DECLINED] == ("closed",)
+
+
+def test_every_decline_reason_has_a_french_label() -> None:
+    assert [r.value for r in DeclineReason] == [
+        "non_eligible",
+        "dispositif_ferme",
+        "dossier_incomplet",
+        "hors_territoire",
+        "autre_accompagnement",
+        "doublon",
+        "autre",
+    ]
+    assert all(r.label.strip() for r in DeclineReason)
+    assert DeclineReason("autre").label == "Autre raison (précisée)"
