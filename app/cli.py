@@ -303,6 +303,10 @@ def db_downgrade(revision: Annotated[str, typer.Argument(help="Révision visée 
     out.print(f"Base ramenée à la révision {escape(revision)}.")
 
 
+#: the options that answer a refused token, by the field the service names
+_TOKEN_OPTIONS_HINT = {"scope": " (options --ti ID, --region CODE)", "expires": " (option --days)"}
+
+
 @tokens_cli.command("create")
 def tokens_create(
     role: Annotated[str, typer.Option(help="admin ou project_lead")],
@@ -336,7 +340,8 @@ def tokens_create(
                 now=utc_now(),
             )
     except InvalidInput as exc:
-        err.print(f"[red]{escape(exc.detail)}[/red]")
+        hint = _TOKEN_OPTIONS_HINT.get(exc.errors[0]["field"], "")
+        err.print(f"[red]{escape(exc.detail)}{escape(hint)}[/red]")
         raise typer.Exit(2) from exc
     record = issued.record
     err.print(

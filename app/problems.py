@@ -54,6 +54,10 @@ STATUS_OF_KIND: dict[ErrorKind, int] = {
 #: header WWW-Authenticate of a 401 (RFC 6750)
 BEARER_CHALLENGE = 'Bearer realm="guichet-ti"'
 HEADERS_OF_KIND: dict[ErrorKind, dict[str, str]] = {ErrorKind.UNAUTHENTICATED: {"WWW-Authenticate": BEARER_CHALLENGE}}
+#: what an API client does about it, added to the service's words (which name no header)
+ADVICE_OF_KIND: dict[ErrorKind, str] = {
+    ErrorKind.VERSION_REQUIRED: "Envoyez-la dans l'en-tête If-Match (la valeur de l'ETag) ou dans le champ version.",
+}
 
 
 def status_of(exc: DomainError) -> int:
@@ -74,7 +78,8 @@ def api_detail(exc: DomainError) -> str:
         # The candidates are communes: the answer is the chosen one's INSEE code, next to the field at fault.
         commune_field = exc.errors[0]["field"].rsplit(".", 1)[0] + ".commune"
         detail += f" Renvoyez le code INSEE de la commune choisie dans {commune_field}."
-    return detail
+    advice = ADVICE_OF_KIND.get(exc.kind)
+    return f"{detail} {advice}" if advice else detail
 
 
 async def _domain_error(request: Request, exc: Exception) -> JSONResponse:

@@ -4,6 +4,7 @@ that the models rely on (append-only events, status check, foreign keys)."""
 
 from __future__ import annotations
 
+import importlib.util
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
@@ -13,7 +14,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, inspect, text
+from sqlalchemy import CheckConstraint, Engine, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
@@ -24,7 +25,7 @@ from app.cli import cli
 from app.db import create_db_engine
 from app.migrate import DatabaseNotReady, alembic_config, downgrade, prepare_database, upgrade
 from app.models import Base, CaseEvent, CaseFile
-from app.settings import get_settings
+from app.settings import PROJECT_ROOT, get_settings
 
 MODEL_TABLES = set(Base.metadata.tables)
 NOW = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)
@@ -230,6 +231,17 @@ def test_the_status_check_refuses_an_unknown_status(empty: Engine) -> None:
         session.add(a_case(status="perdu"))
         with pytest.raises(IntegrityError, match="ck_case_file_status"):
             session.commit()
+
+
+def test_the_status_check_of_the_model_built_from_the_statuses_is_the_migration_s_sql() -> None:
+    path = next((PROJECT_ROOT / "migrations" / "versions").glob("*_c0a5e5f1e001_*.py"))
+    spec = importlib.util.spec_from_file_location("first_migration", path)
+    assert spec is not None
+    assert spec.loader is not None
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    (check,) = [c for c in Base.metadata.tables["case_file"].constraints if isinstance(c, CheckConstraint)]
+    assert str(check.sqltext) == f"status IN ({migration.STATUSES})"
 
 
 def test_every_known_status_passes_the_check(empty: Engine) -> None:

@@ -7,7 +7,11 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, CheckConstraint, Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.cases.lifecycle import CaseStatus
 from app.models.base import Base, UtcDateTime
+
+# The same SQL text as the migration's (tests/test_migrations.py compares the schema with the models).
+_STATUS_CHECK = "status IN ({})".format(", ".join(f"'{status}'" for status in CaseStatus))
 
 
 class CaseFile(Base):
@@ -18,13 +22,7 @@ class CaseFile(Base):
     """
 
     __tablename__ = "case_file"
-    __table_args__ = (
-        CheckConstraint(
-            "status IN ('submitted', 'acknowledged', 'in_review', 'referred', 'accepted', 'declined', "
-            "'withdrawn', 'closed')",
-            name="status",
-        ),
-    )
+    __table_args__ = (CheckConstraint(_STATUS_CHECK, name="status"),)
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     status: Mapped[str] = mapped_column(String(20), index=True)

@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 from app.db import db_session
 from app.errors import InvalidInput
 from app.schemas.case import CaseDetail, PublicCase
-from app.services.cases import require_staff
-from app.services.tokens import Principal, Staff, authenticate
+from app.services.cases.access import require_staff
+from app.services.tokens import Principal, Staff, Unauthenticated, authenticate
 
 # The commit happens when the route returns, before the answer is sent (scope="function").
 Db = Annotated[Session, Depends(db_session, scope="function")]
@@ -38,7 +38,18 @@ def principal(
     at: Now,
     _documented: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
-    return authenticate(session, request.app.state.token_key, request.headers.get("authorization"), at)
+    return authenticate(session, request.app.state.token_key, bearer_token(request.headers.get("authorization")), at)
+
+
+def bearer_token(authorization: str | None) -> str:
+    """The token of an `Authorization: Bearer <token>` header (RFC 6750)."""
+    if not authorization:
+        raise Unauthenticated("Jeton absent : envoyez l'en-tête Authorization: Bearer <jeton>.")
+    scheme, _, token = authorization.partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        raise Unauthenticated("En-tête Authorization invalide : format attendu « Bearer <jeton> ».")
+    return token
 
 
 async def staff(caller: Annotated[Principal, Depends(principal)]) -> Staff:
@@ -60,6 +71,13 @@ async def if_match(value: Annotated[str | None, Header(alias="If-Match")] = None
 
 
 IfMatch = Annotated[int | None, Depends(if_match)]
+
+
+def version_read(in_body: int | None, in_header: int | None) -> int | None:
+    """The version the caller read, given in the body or in If-Match (the same, if in both)."""
+    if in_body is not None and in_header is not None and in_body != in_header:
+        raise InvalidInput("version", "la version du corps et celle de l'en-tête If-Match diffèrent")
+    return in_body if in_body is not None else in_header
 
 
 def etag(version: int) -> dict[str, str]:

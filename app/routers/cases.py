@@ -7,9 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 
-from app.cases.lifecycle import Status
+from app.cases.lifecycle import CaseStatus
 from app.clock import PARIS
-from app.routers.access import Caller, Db, IfMatch, Now, StaffCaller, etag, tagged
+from app.errors import InvalidInput
+from app.routers.access import Caller, Db, IfMatch, Now, StaffCaller, etag, tagged, version_read
 from app.routers.matching import Context, Directory
 from app.schemas.case import (
     AssignIn,
@@ -23,9 +24,15 @@ from app.schemas.case import (
     StatusChangeIn,
     WithdrawIn,
 )
-from app.services import cases
+from app.services.cases import filing, queries, transitions
+from app.services.cases.access import require_applicant
 
-router = APIRouter(prefix="/v1/cases", tags=["Dossiers"])
+PREFIX = "/v1/cases"
+router = APIRouter(prefix=PREFIX, tags=["Dossiers"])
+
+
+def case_links(case_id: uuid.UUID) -> dict[str, str]:
+    return {"self": f"{PREFIX}/{case_id}", "withdraw": f"{PREFIX}/{case_id}/withdraw"}
 
 
 @router.post(
@@ -43,16 +50,22 @@ async def file_case(
     at: Now,
     as_of: Annotated[date | None, Query(description="Date d'évaluation ; défaut : le jour du dépôt, à Paris.")] = None,
 ) -> JSONResponse:
-    filed = await cases.file_case(
-        session,
-        context,
-        directory,
-        body,
-        key=request.app.state.token_key,
-        now=at,
-        as_of=as_of or at.astimezone(PARIS).date(),
-    )
-    headers = {"Location": f"/v1/cases/{filed.case_id}", **etag(filed.version)}
+    try:
+        filed = await filing.file_case(
+            session,
+            context,
+            directory,
+            body,
+            key=request.app.state.token_key,
+            now=at,
+            as_of=as_of or at.astimezone(PARIS).date(),
+        )
+    except filing.IneligibleSchemeAsked as exc:
+        field = exc.errors[0]["field"]
+        advice = "pour déposer la demande quand même, renvoyez-la avec « acknowledge_ineligible »: true"
+        raise InvalidInput(field, f"{exc.finding} ; {advice}", verdict=exc.verdict) from None
+    filed.links = case_links(filed.case_id)
+    headers = {"Location": filed.links["self"], **etag(filed.version)}
     return JSONResponse(filed.model_dump(mode="json"), status_code=201, headers=headers)
 
 
@@ -62,7 +75,7 @@ def list_cases(
     session: Db,
     caller: StaffCaller,
     at: Now,
-    status: Annotated[list[Status] | None, Query(description="Un ou plusieurs statuts.")] = None,
+    status: Annotated[list[CaseStatus] | None, Query(description="Un ou plusieurs statuts.")] = None,
     scheme: Annotated[str | None, Query(description="Identifiant d'un dispositif demandé.")] = None,
     ti: Annotated[str | None, Query(description="Identifiant de TI.")] = None,
     queue: Annotated[str | None, Query(description="File : ti:<id> ou region:<code>.")] = None,
@@ -73,8 +86,8 @@ def list_cases(
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     per_page: Annotated[int, Query(ge=1, le=100)] = 25,
 ) -> CasePage:
-    filters = cases.CaseFilters(status or (), scheme, ti, queue, waiting_more_than_days, overdue, page, per_page)
-    return cases.list_cases(session, context, caller, filters, at)
+    filters = queries.CaseFilters(status or (), scheme, ti, queue, waiting_more_than_days, overdue, page, per_page)
+    return queries.list_cases(session, context, caller, filters, at)
 
 
 @router.get(
@@ -85,7 +98,7 @@ def list_cases(
 def read_case(
     case_id: uuid.UUID, context: Context, session: Db, caller: Caller, at: Now, response: Response
 ) -> CaseDetail | PublicCase:
-    return tagged(response, cases.read_case(session, context, caller, case_id, at))
+    return tagged(response, queries.read_case(session, context, caller, case_id, at))
 
 
 @router.post("/{case_id}/transitions", response_model=CaseDetail, summary="Changer le statut d'un dossier")
@@ -99,7 +112,10 @@ def change_status(
     at: Now,
     response: Response,
 ) -> CaseDetail:
-    return tagged(response, cases.change_status(session, context, caller, case_id, body, version, at))
+    return tagged(
+        response,
+        transitions.change_status(session, context, caller, case_id, body, version_read(body.version, version), at),
+    )
 
 
 @router.post("/{case_id}/assign", response_model=CaseDetail, summary="Confier le dossier à un collègue de la file")
@@ -113,7 +129,9 @@ def assign(
     at: Now,
     response: Response,
 ) -> CaseDetail:
-    return tagged(response, cases.assign(session, context, caller, case_id, body, version, at))
+    return tagged(
+        response, transitions.assign(session, context, caller, case_id, body, version_read(body.version, version), at)
+    )
 
 
 @router.post(
@@ -125,7 +143,7 @@ def assign(
 def add_note(
     case_id: uuid.UUID, body: NoteIn, context: Context, session: Db, caller: StaffCaller, at: Now, response: Response
 ) -> CaseDetail:
-    return tagged(response, cases.add_note(session, context, caller, case_id, body, at))
+    return tagged(response, transitions.add_note(session, context, caller, case_id, body, at))
 
 
 @router.post("/{case_id}/reroute", response_model=CaseDetail, summary="Réorienter le dossier vers une autre file")
@@ -139,7 +157,9 @@ def reroute(
     at: Now,
     response: Response,
 ) -> CaseDetail:
-    return tagged(response, cases.reroute(session, context, caller, case_id, body, version, at))
+    return tagged(
+        response, transitions.reroute(session, context, caller, case_id, body, version_read(body.version, version), at)
+    )
 
 
 @router.post("/{case_id}/withdraw", response_model=PublicCase, summary="Retirer sa demande (jeton de suivi)")
@@ -153,7 +173,9 @@ def withdraw(
     response: Response,
     body: WithdrawIn | None = None,
 ) -> PublicCase:
+    change = body or WithdrawIn()
+    # The body's version first, then If-Match: a withdrawal needs none, so no conflict check.
+    read = change.version or version
     return tagged(
-        response,
-        cases.withdraw(session, context, cases.require_applicant(caller), case_id, body or WithdrawIn(), version, at),
+        response, transitions.withdraw(session, context, require_applicant(caller), case_id, change, read, at)
     )

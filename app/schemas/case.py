@@ -10,19 +10,8 @@ from typing import Any, Literal
 from email_validator import EmailNotValidError, validate_email
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from app.cases.lifecycle import DECLINE_REASONS, Status
+from app.cases.lifecycle import CaseStatus, DeclineReason
 from app.schemas.match import MatchRequest
-
-DeclineReason = Literal[
-    "non_eligible",
-    "dispositif_ferme",
-    "dossier_incomplet",
-    "hors_territoire",
-    "autre_accompagnement",
-    "doublon",
-    "autre",
-]
-assert set(DeclineReason.__args__) == set(DECLINE_REASONS)  # type: ignore[attr-defined]
 
 
 class _In(BaseModel):
@@ -122,16 +111,17 @@ class RoutingOut(BaseModel):
 class FiledCase(BaseModel):
     case_id: uuid.UUID
     tracking_token: str = Field(description="Jeton de suivi, montré une seule fois : à garder.")
-    status: Status
+    status: CaseStatus
     status_label: str
     version: int
     routing: RoutingOut
     flagged_ineligible: bool
-    links: dict[str, str]
+    # Filled in by the API, which alone knows its addresses (serialised as required all the same).
+    links: dict[str, str] = Field(default_factory=dict)
 
 
 class StatusChangeIn(_In):
-    to: Status
+    to: CaseStatus
     version: int | None = Field(default=None, ge=1, description="Version lue (ou en-tête If-Match).")
     note: str | None = Field(default=None, max_length=5000, description="Note interne, jamais montrée au demandeur.")
     decline_reason: DeclineReason | None = Field(default=None, description="Obligatoire pour « declined ».")
@@ -201,7 +191,7 @@ class NoteOut(BaseModel):
 
 class CaseSummary(BaseModel):
     id: uuid.UUID
-    status: Status
+    status: CaseStatus
     status_label: str
     version: int
     queue: QueueOut
@@ -240,7 +230,7 @@ class CaseDetail(CaseSummary):
 
 class PublicEventOut(BaseModel):
     at: datetime
-    status: Status
+    status: CaseStatus
     status_label: str
 
 
@@ -248,7 +238,7 @@ class PublicCase(BaseModel):
     """What the applicant sees with its tracking token: no internal note, no staff name."""
 
     id: uuid.UUID
-    status: Status
+    status: CaseStatus
     status_label: str
     version: int
     submitted_at: datetime

@@ -13,10 +13,10 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.cases.lifecycle import STATUS_LABELS
+from app.cases.lifecycle import CaseStatus
 from app.clock import PARIS
 from app.models import CaseFile, CaseScheme, OutboxMessage
-from app.services.cases import QUIET_DAYS, SUBMITTED_WORKING_DAYS, overdue_condition, overdue_reasons
+from app.services.cases.overdue import QUIET_DAYS, SUBMITTED_WORKING_DAYS, overdue_condition, overdue_reasons
 from app.services.matching import MatchContext
 
 
@@ -78,13 +78,13 @@ def _body(ctx: MatchContext, case: CaseFile, reason: str, scheme_ids: list[str],
             "Bonjour,",
             "",
             f"Le dossier {case.id} attend une action de votre file : {reason}.",
-            f"Statut : {STATUS_LABELS[case.status]} ; déposé le {submitted:%d/%m/%Y} "
+            f"Statut : {CaseStatus(case.status).label} ; déposé le {submitted:%d/%m/%Y} "
             f"({(now - case.submitted_at).days} jours calendaires).",
             f"Commune de l'entreprise : {commune.name if commune else case.commune_code} ({case.commune_code}).",
             f"Dispositifs demandés : {asked}.",
             "",
             f"Règles de relance : prise en compte sous {SUBMITTED_WORKING_DAYS} jours ouvrés ; "
             f"un événement au moins tous les {QUIET_DAYS} jours.",
-            f"Le dossier : GET /v1/cases/{case.id}",
+            f"Référence du dossier : {case.id}.",
         ]
     )

@@ -14,9 +14,10 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.cases.lifecycle import STATUS_LABELS
+from app.cases.lifecycle import CaseStatus
 from app.models import CaseFile, CaseScheme
-from app.services.cases import overdue_condition, scoped_cases
+from app.services.cases.access import readable_cases
+from app.services.cases.overdue import overdue_condition
 from app.services.matching import MatchContext
 from app.services.tokens import Staff
 
@@ -71,7 +72,7 @@ class CaseStats:
 
 def case_stats(session: Session, ctx: MatchContext, staff: Staff, now: datetime) -> CaseStats:
     cases = (
-        scoped_cases(staff)
+        readable_cases(staff)
         .with_only_columns(
             CaseFile.id, CaseFile.ti_id, CaseFile.status, CaseFile.submitted_at, CaseFile.acknowledged_at
         )
@@ -87,7 +88,7 @@ def case_stats(session: Session, ctx: MatchContext, staff: Staff, now: datetime)
         )
     ]
     by_status = [
-        Count(status, STATUS_LABELS[status], n)
+        Count(status, CaseStatus(status).label, n)
         for status, n in session.execute(
             select(cases.c.status, func.count()).group_by(cases.c.status).order_by(cases.c.status)
         )

@@ -1,4 +1,4 @@
-"""Bearer tokens: staff tokens (admin, project lead) and the applicant's tracking token.
+"""Access tokens: staff tokens (admin, project lead) and the applicant's tracking token.
 
 A token is 256 random bits, shown once. Only its HMAC-SHA256 digest under a server key is stored,
 so that a copy of the database alone gives no usable token.
@@ -107,13 +107,10 @@ class Applicant:
 Principal = Staff | Applicant
 
 
-def authenticate(session: Session, key: bytes, authorization: str | None, now: datetime) -> Principal:
-    if not authorization:
-        raise Unauthenticated("Jeton absent : envoyez l'en-tête Authorization: Bearer <jeton>.")
-    scheme, _, token = authorization.partition(" ")
-    token = token.strip()
-    if scheme.lower() != "bearer" or not token:
-        raise Unauthenticated("En-tête Authorization invalide : format attendu « Bearer <jeton> ».")
+def authenticate(session: Session, key: bytes, token: str, now: datetime) -> Principal:
+    """Who holds `token`: a staff member, or the applicant of one case."""
+    if not token:
+        raise Unauthenticated("Jeton absent.")
     digest = token_digest(key, token)
     if token.startswith(TRACKING_PREFIX):
         case_id = session.scalar(select(CaseFile.id).where(CaseFile.tracking_digest == digest))
@@ -153,9 +150,9 @@ def create_token(
     if not holder.strip():
         raise InvalidInput("holder", "indiquez qui détient le jeton (un rôle, un service)")
     if role == "project_lead" and not ti_ids and not region_codes:
-        raise InvalidInput("scope", "un chef de projet a au moins une file : --ti ID ou --region CODE")
+        raise InvalidInput("scope", "un chef de projet a au moins une file : un TI ou une région")
     if role == "admin" and (ti_ids or region_codes):
-        raise InvalidInput("scope", "un administrateur voit toutes les files : pas de --ti ni de --region")
+        raise InvalidInput("scope", "un administrateur voit toutes les files : ni TI ni région à indiquer")
     for field, given, known in (("ti", ti_ids, set(known_ti_ids)), ("region", region_codes, set(known_region_codes))):
         for value in given:
             if value not in known:

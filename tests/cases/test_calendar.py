@@ -1,5 +1,6 @@
-"""French working days: Easter, the eleven national public holidays, and the overdue cutoff that
-lets a database select late cases with one comparison."""
+"""French working days: Easter, the eleven national public holidays, the local calendars
+(Alsace-Moselle, overseas) and the overdue cutoff that lets a database select late cases with one
+comparison per calendar."""
 
 from __future__ import annotations
 
@@ -7,7 +8,16 @@ from datetime import date, timedelta
 
 import pytest
 
-from app.cases.calendar import add_working_days, easter_sunday, is_working_day, overdue_cutoff, public_holidays
+from app.cases.calendar import (
+    NATIONAL,
+    add_working_days,
+    calendar_of_commune,
+    departement_of_commune,
+    is_working_day,
+    overdue_cutoff,
+    public_holidays,
+)
+from app.services.matching import MatchContext
 
 
 @pytest.mark.parametrize(
@@ -15,8 +25,8 @@ from app.cases.calendar import add_working_days, easter_sunday, is_working_day, 
     [date(2024, 3, 31), date(2025, 4, 20), date(2026, 4, 5), date(2027, 3, 28), date(2038, 4, 25)],
     ids=str,
 )
-def test_easter_sunday_is_the_known_date(easter: date) -> None:
-    assert easter_sunday(easter.year) == easter
+def test_easter_monday_follows_the_known_easter_sunday(easter: date) -> None:
+    assert easter + timedelta(days=1) in public_holidays(easter.year)
     assert easter.weekday() == 6
 
 
@@ -114,3 +124,54 @@ def test_a_case_filed_before_ascension_weekend_is_overdue_only_after_five_workin
     assert add_working_days(date(2026, 5, 13), 5) == date(2026, 5, 21)
     assert overdue_cutoff(date(2026, 5, 21), 5) <= date(2026, 5, 13)
     assert overdue_cutoff(date(2026, 5, 22), 5) > date(2026, 5, 13)
+
+
+# ---------------------------------------------------------------------------------------------
+# Local calendars
+
+STRASBOURG, METZ, COLMAR, PARIS, POINTE_A_PITRE, AJACCIO = "67482", "57463", "68066", "75056", "97120", "2A004"
+
+
+@pytest.mark.parametrize("commune", [STRASBOURG, METZ, COLMAR])
+def test_alsace_moselle_adds_good_friday_and_saint_stephen_s_day(commune: str) -> None:
+    calendar = calendar_of_commune(commune)
+    assert public_holidays(2026, calendar) == public_holidays(2026) | {date(2026, 4, 3), date(2026, 12, 26)}
+    assert not is_working_day(date(2026, 4, 3), calendar)  # Vendredi saint
+    assert is_working_day(date(2026, 4, 3))
+
+
+def test_guadeloupe_keeps_the_abolition_of_slavery_on_27_may() -> None:
+    calendar = calendar_of_commune(POINTE_A_PITRE)
+    assert date(2026, 5, 27) in public_holidays(2026, calendar)
+    assert public_holidays(2026) < public_holidays(2026, calendar)
+    assert not is_working_day(date(2026, 5, 27), calendar)
+    assert is_working_day(date(2026, 5, 27))
+
+
+@pytest.mark.parametrize("commune", [PARIS, AJACCIO, "32160", "39478"])
+def test_elsewhere_in_metropolitan_france_the_national_calendar_applies(commune: str) -> None:
+    assert calendar_of_commune(commune) == NATIONAL
+
+
+def test_a_case_in_strasbourg_filed_before_easter_has_one_more_day_than_in_paris() -> None:
+    # Filed Monday 30 March 2026; Good Friday 3 April, Easter Monday 6 April.
+    filed = date(2026, 3, 30)
+    assert add_working_days(filed, 5) == date(2026, 4, 7)
+    assert add_working_days(filed, 5, calendar_of_commune(STRASBOURG)) == date(2026, 4, 8)
+    assert overdue_cutoff(date(2026, 4, 8), 5) > filed
+    assert overdue_cutoff(date(2026, 4, 8), 5, calendar_of_commune(STRASBOURG)) <= filed
+
+
+def test_the_departement_read_from_a_commune_code_is_the_reference_geography_s(match_context: MatchContext) -> None:
+    communes = match_context.territories.geography.communes.values()
+    assert [c.code for c in communes if departement_of_commune(c.code) != c.departement_code] == []
+
+
+@pytest.mark.parametrize("commune", [STRASBOURG, POINTE_A_PITRE])
+def test_overdue_cutoff_agrees_with_the_definition_in_a_local_calendar(commune: str) -> None:
+    calendar = calendar_of_commune(commune)
+    day = date(2026, 1, 1)
+    while day.year == 2026:
+        cutoff = overdue_cutoff(day, 5, calendar)
+        assert add_working_days(cutoff - timedelta(days=1), 5, calendar) < day <= add_working_days(cutoff, 5, calendar)
+        day += timedelta(days=1)

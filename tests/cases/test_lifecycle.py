@@ -4,22 +4,22 @@ withdrawal, and the French reason given for every refused move."""
 from __future__ import annotations
 
 from itertools import pairwise
-from typing import get_args
 
 import pytest
 
 from app.cases.lifecycle import (
     OPEN_STATUSES,
     STAFF_TRANSITIONS,
-    STATUS_LABELS,
     WITHDRAWABLE,
+    CaseStatus,
+    DeclineReason,
     IllegalTransition,
-    Status,
     check_staff_transition,
     check_withdrawal,
 )
 
-STATUSES: tuple[str, ...] = get_args(Status)
+STATUSES: tuple[CaseStatus, ...] = tuple(CaseStatus)
+STATUS_LABELS: dict[str, str] = {status: status.label for status in CaseStatus}
 HAPPY_PATH = ["submitted", "acknowledged", "in_review", "referred", "accepted", "closed"]
 
 
@@ -45,7 +45,7 @@ def test_staff_can_never_set_withdrawn() -> None:
 
 
 def test_closed_is_terminal() -> None:
-    assert STAFF_TRANSITIONS["closed"] == ()
+    assert STAFF_TRANSITIONS[CaseStatus.CLOSED] == ()
     for target in STATUSES:
         with pytest.raises(IllegalTransition):
             check_staff_transition("closed", target)
@@ -60,7 +60,7 @@ def test_closed_explains_that_the_request_no_longer_changes() -> None:
 
 @pytest.mark.parametrize("current", STATUSES)
 @pytest.mark.parametrize("target", STATUSES)
-def test_a_staff_move_is_accepted_exactly_when_the_table_allows_it(current: str, target: str) -> None:
+def test_a_staff_move_is_accepted_exactly_when_the_table_allows_it(current: CaseStatus, target: CaseStatus) -> None:
     allowed = STAFF_TRANSITIONS[current]
     if target in allowed:
         check_staff_transition(current, target)
@@ -109,10 +109,24 @@ def test_the_happy_path_is_allowed_step_by_step() -> None:
 
 
 def test_a_withdrawn_request_can_only_be_closed() -> None:
-    assert STAFF_TRANSITIONS["withdrawn"] == ("closed",)
+    assert STAFF_TRANSITIONS[CaseStatus.WITHDRAWN] == ("closed",)
     check_staff_transition("withdrawn", "closed")
 
 
 def test_a_declined_request_can_be_reached_from_every_open_status_and_then_only_closed() -> None:
     assert all("declined" in STAFF_TRANSITIONS[s] for s in OPEN_STATUSES)
-    assert STAFF_TRANSITIONS["declined"] == ("closed",)
+    assert STAFF_TRANSITIONS[CaseStatus.DECLINED] == ("closed",)
+
+
+def test_every_decline_reason_has_a_french_label() -> None:
+    assert [r.value for r in DeclineReason] == [
+        "non_eligible",
+        "dispositif_ferme",
+        "dossier_incomplet",
+        "hors_territoire",
+        "autre_accompagnement",
+        "doublon",
+        "autre",
+    ]
+    assert all(r.label.strip() for r in DeclineReason)
+    assert DeclineReason("autre").label == "Autre raison (précisée)"

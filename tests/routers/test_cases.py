@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from app.cases.lifecycle import STAFF_TRANSITIONS, STATUS_LABELS
+from app.cases.lifecycle import STAFF_TRANSITIONS, CaseStatus
 from app.db import session_factory, transaction
 from app.main import create_app
 from app.models import CaseEvent, CaseFile, CaseNote, CaseScheme
@@ -282,11 +282,11 @@ def test_the_happy_path_is_recorded_event_by_event(desk: Desk) -> None:
 
 
 @pytest.mark.parametrize("current", list(STAFF_TRANSITIONS))
-def test_every_illegal_transition_is_a_409_that_lists_the_allowed_ones(desk: Desk, current: str) -> None:
+def test_every_illegal_transition_is_a_409_that_lists_the_allowed_ones(desk: Desk, current: CaseStatus) -> None:
     headers = lead(desk)
     case_id, version = reach(desk, headers, current)
     allowed = STAFF_TRANSITIONS[current]
-    for target in STATUS_LABELS:
+    for target in CaseStatus:
         if target in allowed:
             continue
         response = move(desk, case_id, headers, target, version, **(DECLINE if target == "declined" else {}))

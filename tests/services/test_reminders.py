@@ -61,3 +61,12 @@ def test_overdue_cases_get_one_reminder_per_reason_and_week_in_the_outbox(desk: 
     desk.clock.advance(days=7)  # the next week: reminded again
     assert sum(r.written for r in remind(desk)) == 3
     assert len(outbox(desk)) == 6
+
+
+def test_a_reminder_gives_the_case_reference_not_an_api_address(desk: Desk) -> None:
+    case_id = desk.filed()["case_id"]
+    desk.clock.advance(days=15)
+    remind(desk)
+    for message in outbox(desk):
+        assert f"Référence du dossier : {case_id}." in message.body
+        assert "/v1/" not in message.body

@@ -1,0 +1,173 @@
+"""Filing a request from a match: the profile re-evaluated, the schemes asked for checked, the case
+routed to its queue and written with the snapshot of what the applicant was told."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import date, datetime
+from functools import partial
+
+from anyio import to_thread
+from sqlalchemy.orm import Session
+
+from app.cases.lifecycle import CaseStatus
+from app.company.directory import SireneClient
+from app.errors import DomainError, InvalidInput
+from app.models import CaseFile, CaseScheme
+from app.rules.verdict import Verdict, evaluate
+from app.schemas.case import CaseRequest, FiledCase, RoutingOut
+from app.services.cases.events import case_event
+from app.services.cases.views import queue_out
+from app.services.match_view import resolved_profile_json, scheme_json
+from app.services.matching import MatchContext, match_profile
+from app.services.prefill import Lookup, lookup_for_match
+from app.services.routing import route_commune
+from app.services.tokens import TRACKING_PREFIX, new_token, token_digest
+
+
+class IneligibleSchemeAsked(InvalidInput):
+    """A scheme asked for that the match rules out (ineligible, or closed): the request is filed
+    only once the applicant has said it knows."""
+
+    def __init__(self, field: str, finding: str, verdict: str) -> None:
+        super().__init__(
+            field,
+            f"{finding} ; pour déposer la demande quand même, confirmez que vous en avez connaissance",
+            verdict=verdict,
+        )
+        #: what the match found, without the advice (each surface says how to confirm)
+        self.finding, self.verdict = finding, verdict
+
+
+async def file_case(
+    session: Session,
+    ctx: MatchContext,
+    directory: SireneClient,
+    request: CaseRequest,
+    *,
+    key: bytes,
+    now: datetime,
+    as_of: date,
+) -> FiledCase:
+    """The profile's SIRET looked up first (on the event loop), then the case written (in a worker
+    thread: the session is synchronous)."""
+    try:
+        lookup = await lookup_for_match(directory, ctx.territories, ctx.naf, request.profile)
+    except DomainError as exc:
+        raise exc.within("profile") from None
+    return await to_thread.run_sync(partial(_file_case, session, ctx, request, lookup, key=key, now=now, as_of=as_of))
+
+
+def _file_case(
+    session: Session, ctx: MatchContext, request: CaseRequest, lookup: Lookup, *, key: bytes, now: datetime, as_of: date
+) -> FiledCase:
+    try:
+        outcome = match_profile(ctx, request.profile, as_of=as_of, lookup=lookup)
+    except DomainError as exc:
+        raise exc.within("profile") from None
+    catalogue = ctx.catalogue
+    evaluated = {scheme.id: (scheme, verdict, relevance) for scheme, verdict, relevance in outcome.verdicts}
+    facts = outcome.profile.facts
+
+    asked: list[CaseScheme] = []
+    flagged = False
+    seen: set[str] = set()
+    for i, scheme_id in enumerate(request.scheme_ids):
+        field = f"scheme_ids[{i}]"
+        scheme = catalogue.schemes.get(scheme_id)
+        if scheme is None:
+            raise InvalidInput(field, f"dispositif « {scheme_id} » inconnu")
+        if scheme_id in seen:
+            raise InvalidInput(field, f"dispositif « {scheme_id} » demandé deux fois")
+        seen.add(scheme_id)
+        if scheme_id in evaluated:
+            _, verdict, relevance = evaluated[scheme_id]
+        else:
+            # Out of the company's territory or sector: not in the match's list, evaluated here so
+            # that the snapshot says why.
+            verdict = evaluate(scheme.rules, facts, as_of=outcome.as_of, memo={}, cache=ctx.results)
+            relevance = float(len(outcome.profile.needs & scheme.needs))
+        ineligible = verdict.verdict in ("ineligible", "closed")
+        if ineligible and not request.acknowledge_ineligible:
+            finding = (
+                f"le résultat pour « {scheme.definition.name} » est « {_VERDICT_WORDS[verdict.verdict]} »"
+                f"{_why(verdict)}"
+            )
+            raise IneligibleSchemeAsked(field, finding, verdict.verdict)
+        flagged = flagged or ineligible
+        asked.append(
+            CaseScheme(
+                scheme_id=scheme_id,
+                position=i,
+                verdict=verdict.verdict,
+                acknowledged_ineligible=ineligible,
+                result=json.loads(scheme_json(scheme, verdict, relevance, outcome.profile.needs)),
+            )
+        )
+
+    commune = outcome.profile.commune
+    decision = route_commune(catalogue.routing, ctx.territories.perimeters, ctx.territories.geography, commune)
+    token = new_token(TRACKING_PREFIX)
+    case = CaseFile(
+        id=uuid.uuid4(),
+        status=CaseStatus.SUBMITTED,
+        version=1,
+        queue_id=decision.queue.id,
+        commune_code=commune.code,
+        region_code=commune.region_code,
+        ti_id=decision.ti_id,
+        routing=decision.record(),
+        profile={
+            "given": request.profile.model_dump(mode="json", exclude_none=True),
+            "resolved": resolved_profile_json(ctx, outcome),
+        },
+        verdicts={
+            "as_of": outcome.as_of.isoformat(),
+            "catalogue_version": catalogue.version,
+            "results": [{"scheme_id": s.id, "verdict": v.verdict} for s, v, _ in outcome.verdicts],
+            "out_of_scope": outcome.out_of_scope,
+        },
+        catalogue_version=catalogue.version,
+        as_of=outcome.as_of,
+        flagged_ineligible=flagged,
+        message=request.message.strip(),
+        contact_name=request.contact.name,
+        contact_email=request.contact.email,
+        contact_phone=request.contact.phone,
+        consent_at=now,
+        tracking_digest=token_digest(key, token),
+        submitted_at=now,
+        last_event_at=now,
+    )
+    session.add(case)
+    session.flush()
+    for row in asked:
+        row.case_id = case.id
+        session.add(row)
+    session.add(case_event(case, now, "filed", None, version=1, to_status=CaseStatus.SUBMITTED))
+    session.flush()
+    return FiledCase(
+        case_id=case.id,
+        tracking_token=token,
+        status=CaseStatus.SUBMITTED,
+        status_label=CaseStatus.SUBMITTED.label,
+        version=case.version,
+        routing=RoutingOut(
+            queue=queue_out(decision.queue),
+            rule=decision.rule_id,
+            reason=decision.reason,
+            message=decision.message,
+        ),
+        flagged_ineligible=flagged,
+    )
+
+
+_VERDICT_WORDS = {"ineligible": "non éligible", "closed": "fermé"}
+
+
+def _why(verdict: Verdict) -> str:
+    reasons = [c.message for c in verdict.criteria if c.result == "not_met"]
+    if verdict.verdict == "closed":
+        reasons.append(verdict.validity.message)
+    return f" ({' ; '.join(reasons)})" if reasons else ""
