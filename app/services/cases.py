@@ -55,7 +55,7 @@ from app.schemas.case import (
     StatusChangeIn,
     WithdrawIn,
 )
-from app.services.match_view import resolved_profile_json, scheme_json
+from app.schemas.match_view import resolved_profile_json, scheme_json
 from app.services.matching import MatchContext, match_profile
 from app.services.prefill import Lookup, lookup_for_match
 from app.services.routing import route_commune
