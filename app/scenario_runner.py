@@ -15,13 +15,13 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from app.api.match_view import match_json
 from app.catalogue.scenarios import Expectation, Scenario
 from app.clock import today_in_paris
 from app.company.directory import SireneClient
 from app.errors import DomainError
 from app.problems import api_detail, request_errors, status_of
 from app.schemas.match import MatchRequest
-from app.services.match_view import match_json
 from app.services.matching import MatchContext, match_request
 
 Json = dict[str, Any]

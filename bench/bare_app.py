@@ -7,8 +7,8 @@ from datetime import date
 
 from fastapi import FastAPI
 
+from app.api.match_view import match_json
 from app.schemas.match import MatchRequest, MatchResponse
-from app.services.match_view import match_json
 from app.services.matching import load_match_context, match_profile
 from app.settings import get_settings
 from bench.profiles import MATCH_PROFILE

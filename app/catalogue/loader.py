@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from pydantic_core import to_json
 
 from app.catalogue.conditions import ConditionSpec, path_order, spec_problem
 from app.catalogue.index import SchemeIndex
@@ -78,9 +77,6 @@ class Scheme:
     needs: frozenset[str] = frozenset()
     #: position in the catalogue sorted by name, the last key of the answer order
     rank: int = 0
-    #: what a match answer shows of the scheme besides its verdict: the members of a JSON
-    #: object, serialised once at load (`"summary": …, "benefits": […], …`)
-    published_json: bytes = b""
 
     @property
     def id(self) -> str:
@@ -126,7 +122,6 @@ class Catalogue:
                 s.source_urls,
                 frozenset(s.definition.needs),
                 by_name[s.id],
-                to_json(_published(s.definition, s.source_urls))[1:-1],
             )
             for s in (schemes[i] for i in sorted(schemes))
         )
@@ -141,24 +136,6 @@ class Catalogue:
                         )
         index = SchemeIndex([s.rules.conditions for s in ordered])
         return Catalogue(schemes, needs, lists, routing, version, ordered, index, declarations)
-
-
-def _published(definition: SchemeFile, urls: Mapping[str, str]) -> dict[str, Any]:
-    """The scheme's fixed part of a match result, with each source id replaced by its address."""
-    d = definition
-    return {
-        "summary": d.summary,
-        "benefits": [
-            {**b.model_dump(mode="json", exclude={"source"}), "source": urls.get(b.source)} for b in d.benefits
-        ],
-        "operator": [o.model_dump(mode="json") for o in d.operators],
-        "funders": [o.model_dump(mode="json") for o in d.funders],
-        "apply": d.apply.model_dump(mode="json"),
-        "sources": [s.model_dump(mode="json", exclude={"published_on"}) for s in d.sources],
-        "conflicts": [c.model_dump(mode="json") for c in d.conflicts],
-        "to_confirm": list(d.to_confirm),
-        "verified_on": d.verified_on.isoformat(),
-    }
 
 
 def _walk_sources(spec: ConditionSpec, path: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, ...], str]]:

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 
+from app.api.match_view import MATCH_RECORDER
 from app.cases.lifecycle import CaseStatus
 from app.clock import PARIS
 from app.errors import InvalidInput
@@ -56,6 +57,7 @@ async def file_case(
             context,
             directory,
             body,
+            recorder=MATCH_RECORDER,
             key=request.app.state.token_key,
             now=at,
             as_of=as_of or at.astimezone(PARIS).date(),

@@ -5,10 +5,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
+from app.api.match_view import match_json
 from app.clock import today_in_paris
 from app.company.directory import SireneClient
 from app.schemas.match import MatchRequest, MatchResponse
-from app.services.match_view import match_json
 from app.services.matching import MatchContext, match_request
 
 router = APIRouter(prefix="/v1", tags=["Éligibilité"])

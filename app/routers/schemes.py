@@ -5,9 +5,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from app.catalogue.scheme import SchemeFile
 from app.routers.matching import Context
 from app.schemas.match import NeedOut, SchemeList
+from app.schemas.scheme import SchemeDetail, scheme_detail
 from app.services import schemes as service
 
 router = APIRouter(prefix="/v1", tags=["Catalogue"])
@@ -22,9 +22,10 @@ def list_schemes(
     return service.list_schemes(context.catalogue, need=need, open_on=open_on)
 
 
-@router.get("/schemes/{scheme_id}", response_model=SchemeFile, summary="Un dispositif, avec ses sources")
-def get_scheme(context: Context, scheme_id: str) -> SchemeFile:
-    return service.get_scheme(context.catalogue, scheme_id)
+@router.get("/schemes/{scheme_id}", response_model=SchemeDetail, summary="Un dispositif, avec ses sources")
+def get_scheme(context: Context, scheme_id: str) -> SchemeDetail:
+    # The catalogue's own model stays private: the API answers with its own, mapped here.
+    return scheme_detail(service.get_scheme(context.catalogue, scheme_id))
 
 
 @router.get("/needs", response_model=list[NeedOut], summary="La taxonomie des besoins")

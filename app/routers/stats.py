@@ -4,6 +4,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
 
+from app.api.stats import stats_csv, stats_json
 from app.routers.access import Db, Now, StaffCaller
 from app.routers.matching import Context
 from app.services.stats import case_stats
@@ -26,8 +27,8 @@ def stats(
     figures = case_stats(session, context, caller, at)
     if format == "csv":
         return Response(
-            figures.as_csv(),
+            stats_csv(figures),
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": 'attachment; filename="guichet-ti-statistiques.csv"'},
         )
-    return figures.as_json()
+    return stats_json(figures)

@@ -35,7 +35,6 @@ class CriterionResult:
         "note",
         "result",
         "source",
-        "views",
     )
 
     def __init__(
@@ -59,9 +58,6 @@ class CriterionResult:
         self._message = message
         self.label = label
         self.note = note
-        #: renderings of this result by the API, by source address (results are shared
-        #: between schemes and, through a ResultCache, between matches)
-        self.views: dict[str | None, dict[str, object]] = {}
         self.expected = expected
         self._actual = actual
         self.source = source

@@ -4,12 +4,9 @@ describe the request are read."""
 
 from __future__ import annotations
 
-import csv
-import io
 import statistics
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -39,35 +36,6 @@ class CaseStats:
     acknowledged: int
     median_hours_to_acknowledgement: float | None
     overdue: int
-
-    def as_json(self) -> dict[str, Any]:
-        def counts(items: list[Count]) -> list[dict[str, Any]]:
-            return [{"key": c.key, "label": c.label, "count": c.count} for c in items]
-
-        return {
-            "scope": self.scope,
-            "total": self.total,
-            "by_ti": counts(self.by_ti),
-            "by_scheme": counts(self.by_scheme),
-            "by_status": counts(self.by_status),
-            "acknowledged": self.acknowledged,
-            "median_hours_to_acknowledgement": self.median_hours_to_acknowledgement,
-            "overdue": self.overdue,
-        }
-
-    def as_csv(self) -> str:
-        """One row per figure: dimension;key;label;value (semicolons, as French spreadsheets expect)."""
-        out = io.StringIO()
-        writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-        writer.writerow(["dimension", "cle", "libelle", "valeur"])
-        writer.writerow(["total", "", "Dossiers", self.total])
-        for dimension, items in (("ti", self.by_ti), ("dispositif", self.by_scheme), ("statut", self.by_status)):
-            for c in items:
-                writer.writerow([dimension, c.key, c.label, c.count])
-        median = self.median_hours_to_acknowledgement
-        writer.writerow(["delai", "mediane_heures_prise_en_compte", "Délai médian de prise en compte (heures)", median])
-        writer.writerow(["retard", "", "Dossiers en retard", self.overdue])
-        return out.getvalue()
 
 
 def case_stats(session: Session, ctx: MatchContext, staff: Staff, now: datetime) -> CaseStats:

@@ -7,11 +7,13 @@ import json
 import uuid
 from datetime import date, datetime
 from functools import partial
+from typing import Any, Protocol
 
 from anyio import to_thread
 from sqlalchemy.orm import Session
 
 from app.cases.lifecycle import CaseStatus
+from app.catalogue.loader import Scheme
 from app.company.directory import SireneClient
 from app.errors import DomainError, InvalidInput
 from app.models import CaseFile, CaseScheme
@@ -19,8 +21,7 @@ from app.rules.verdict import Verdict, evaluate
 from app.schemas.case import CaseRequest, FiledCase, RoutingOut
 from app.services.cases.events import case_event
 from app.services.cases.views import queue_out
-from app.services.match_view import resolved_profile_json, scheme_json
-from app.services.matching import MatchContext, match_profile
+from app.services.matching import MatchContext, MatchOutcome, match_profile
 from app.services.prefill import Lookup, lookup_for_match
 from app.services.routing import route_commune
 from app.services.tokens import TRACKING_PREFIX, new_token, token_digest
@@ -40,12 +41,23 @@ class IneligibleSchemeAsked(InvalidInput):
         self.finding, self.verdict = finding, verdict
 
 
+class MatchRecorder(Protocol):
+    """How a case keeps the match it was filed from: the scheme verdicts and the profile as they were
+    presented to the applicant, so that the queue reads what the applicant read. The surface that
+    files the case (API, pages) gives its own rendering; the service only stores it."""
+
+    def scheme_record(self, scheme: Scheme, verdict: Verdict, relevance: float, needs: frozenset[str]) -> bytes: ...
+
+    def profile_record(self, ctx: MatchContext, outcome: MatchOutcome) -> dict[str, Any]: ...
+
+
 async def file_case(
     session: Session,
     ctx: MatchContext,
     directory: SireneClient,
     request: CaseRequest,
     *,
+    recorder: MatchRecorder,
     key: bytes,
     now: datetime,
     as_of: date,
@@ -56,11 +68,21 @@ async def file_case(
         lookup = await lookup_for_match(directory, ctx.territories, ctx.naf, request.profile)
     except DomainError as exc:
         raise exc.within("profile") from None
-    return await to_thread.run_sync(partial(_file_case, session, ctx, request, lookup, key=key, now=now, as_of=as_of))
+    return await to_thread.run_sync(
+        partial(_file_case, session, ctx, request, lookup, recorder=recorder, key=key, now=now, as_of=as_of)
+    )
 
 
 def _file_case(
-    session: Session, ctx: MatchContext, request: CaseRequest, lookup: Lookup, *, key: bytes, now: datetime, as_of: date
+    session: Session,
+    ctx: MatchContext,
+    request: CaseRequest,
+    lookup: Lookup,
+    *,
+    recorder: MatchRecorder,
+    key: bytes,
+    now: datetime,
+    as_of: date,
 ) -> FiledCase:
     try:
         outcome = match_profile(ctx, request.profile, as_of=as_of, lookup=lookup)
@@ -102,7 +124,7 @@ def _file_case(
                 position=i,
                 verdict=verdict.verdict,
                 acknowledged_ineligible=ineligible,
-                result=json.loads(scheme_json(scheme, verdict, relevance, outcome.profile.needs)),
+                result=json.loads(recorder.scheme_record(scheme, verdict, relevance, outcome.profile.needs)),
             )
         )
 
@@ -120,7 +142,7 @@ def _file_case(
         routing=decision.record(),
         profile={
             "given": request.profile.model_dump(mode="json", exclude_none=True),
-            "resolved": resolved_profile_json(ctx, outcome),
+            "resolved": recorder.profile_record(ctx, outcome),
         },
         verdicts={
             "as_of": outcome.as_of.isoformat(),

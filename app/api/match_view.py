@@ -2,17 +2,23 @@
 
 A match answer holds a few hundred small objects; building them as pydantic models costs
 more than the match itself. The answer is assembled as plain data and serialised by
-pydantic-core, and the fixed part of each scheme (summary, benefits, sources, conflicts…),
-serialised once when the catalogue is loaded, is joined to it as bytes.
+pydantic-core. Two caches of this module keep the work of one answer small:
+- the criterion results, shared between schemes and between matches (the engine's
+  ResultCache), are each rendered once per source address (`CriterionViews`);
+- the fixed part of each scheme (summary, benefits, sources, conflicts…) is serialised once
+  and joined to the answer as bytes (`PublishedParts`).
+Both belong to the API, not to the engine or the catalogue, which know nothing of JSON.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from pydantic_core import to_json
 
 from app.catalogue.loader import Scheme
+from app.catalogue.scheme import SchemeFile
 from app.rules import facts as F  # noqa: N812 - the short name of the fact ids
 from app.rules.outcome import CriterionResult
 from app.rules.questions import RankedQuestion
@@ -25,13 +31,35 @@ from app.services.territories import commune_out
 Json = dict[str, Any]
 
 
-def _criterion(result: CriterionResult, urls: dict[str, str]) -> Json:
-    # Results are shared between schemes and between matches (ResultCache): each is rendered
-    # once per source address (two schemes may give one source id different addresses).
-    url = urls.get(result.source) if result.source else None
-    view = result.views.get(url)
-    if view is None:
-        view = result.views[url] = {
+class CriterionViews:
+    """Criterion results rendered as JSON data, by result and source address.
+
+    Results are shared between schemes and between matches, so most answers are made of
+    results already rendered. A result is known by its identity: each entry keeps the result
+    itself, so that its id is not given to another object while the entry lives. The
+    views are emptied when `max_entries` is reached (as the engine's ResultCache is), which
+    bounds the memory they hold and the results they keep alive. Rendered views are shared:
+    never modify one.
+    """
+
+    def __init__(self, max_entries: int = 100_000) -> None:
+        self.max_entries = max_entries
+        self._views: dict[tuple[int, str | None], tuple[CriterionResult, Json]] = {}
+
+    def __len__(self) -> int:
+        return len(self._views)
+
+    def clear(self) -> None:
+        self._views.clear()
+
+    def render(self, result: CriterionResult, urls: Mapping[str, str]) -> Json:
+        # Two schemes may give one source id different addresses: the address is in the key.
+        url = urls.get(result.source) if result.source else None
+        key = (id(result), url)
+        found = self._views.get(key)
+        if found is not None:
+            return found[1]
+        view: Json = {
             "criterion": result.criterion,
             "result": result.result.value,
             "message": result.message,
@@ -40,24 +68,82 @@ def _criterion(result: CriterionResult, urls: dict[str, str]) -> Json:
             "source": url,
             "missing": list(result.missing),
             "disputed": result.disputed,
-            "details": [_criterion(d, urls) for d in result.details],
+            "details": [self.render(d, urls) for d in result.details],
         }
-    return view
+        if len(self._views) >= self.max_entries:
+            self._views.clear()
+        self._views[key] = (result, view)
+        return view
+
+
+class PublishedParts:
+    """The fixed part of each scheme in a match result, serialised once per Scheme object.
+
+    The bytes are the members of a JSON object (`"summary": …, "benefits": […], …`), to be
+    joined to the evaluated part. Entries are keyed by the scheme's identity and keep the
+    scheme alive (its id cannot be reused meanwhile); the parts are emptied when
+    `max_entries` is reached, far above the size of a catalogue, so that catalogues built
+    again (tests, benchmarks) cannot make them grow without bound.
+    """
+
+    def __init__(self, max_entries: int = 20_000) -> None:
+        self.max_entries = max_entries
+        self._parts: dict[int, tuple[Scheme, bytes]] = {}
+
+    def __len__(self) -> int:
+        return len(self._parts)
+
+    def clear(self) -> None:
+        self._parts.clear()
+
+    def of(self, scheme: Scheme) -> bytes:
+        found = self._parts.get(id(scheme))
+        if found is not None:
+            return found[1]
+        part = to_json(_published(scheme.definition, scheme.source_urls))[1:-1]
+        if len(self._parts) >= self.max_entries:
+            self._parts.clear()
+        self._parts[id(scheme)] = (scheme, part)
+        return part
+
+
+#: one of each per process: results and schemes are shared by every request
+CRITERION_VIEWS = CriterionViews()
+PUBLISHED_PARTS = PublishedParts()
+
+
+def _published(definition: SchemeFile, urls: Mapping[str, str]) -> Json:
+    """The scheme's fixed part of a match result, with each source id replaced by its address."""
+    d = definition
+    return {
+        "summary": d.summary,
+        "benefits": [
+            {**b.model_dump(mode="json", exclude={"source"}), "source": urls.get(b.source)} for b in d.benefits
+        ],
+        "operator": [o.model_dump(mode="json") for o in d.operators],
+        "funders": [o.model_dump(mode="json") for o in d.funders],
+        "apply": d.apply.model_dump(mode="json"),
+        "sources": [s.model_dump(mode="json", exclude={"published_on"}) for s in d.sources],
+        "conflicts": [c.model_dump(mode="json") for c in d.conflicts],
+        "to_confirm": list(d.to_confirm),
+        "verified_on": d.verified_on.isoformat(),
+    }
 
 
 def scheme_json(scheme: Scheme, verdict: Verdict, relevance: float, needs: frozenset[str]) -> bytes:
     urls = scheme.source_urls
     d = scheme.definition
+    render = CRITERION_VIEWS.render
     evaluated = {
         "scheme_id": d.id,
         "name": d.name,
         "verdict": verdict.verdict,
         "relevance": relevance,
         "matched_needs": [n for n in d.needs if n in needs],
-        "criteria": [_criterion(c, urls) for c in verdict.criteria],
-        "validity": _criterion(verdict.validity, urls),
+        "criteria": [render(c, urls) for c in verdict.criteria],
+        "validity": render(verdict.validity, urls),
     }
-    return to_json(evaluated)[:-1] + b"," + scheme.published_json + b"}"
+    return to_json(evaluated)[:-1] + b"," + PUBLISHED_PARTS.of(scheme) + b"}"
 
 
 def _question(q: RankedQuestion) -> Json:
@@ -169,3 +255,16 @@ def resolved_profile_json(ctx: MatchContext, outcome: MatchOutcome) -> Json:
     answer = _answer_without_results(ctx, outcome)
     kept = ("as_of", "catalogue_version", "lookup", "provenance", "warnings", "territory", "company", "needs")
     return {key: answer[key] for key in kept}
+
+
+class ApiMatchRecorder:
+    """A filed case keeps the verdicts and the profile in the shape of this API's match answer."""
+
+    def scheme_record(self, scheme: Scheme, verdict: Verdict, relevance: float, needs: frozenset[str]) -> bytes:
+        return scheme_json(scheme, verdict, relevance, needs)
+
+    def profile_record(self, ctx: MatchContext, outcome: MatchOutcome) -> Json:
+        return resolved_profile_json(ctx, outcome)
+
+
+MATCH_RECORDER = ApiMatchRecorder()

@@ -1,0 +1,66 @@
+"""The JSON view of a match and its two caches (rendered criteria, published parts of schemes)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+from app.api.match_view import CRITERION_VIEWS, PUBLISHED_PARTS, CriterionViews, PublishedParts, match_json
+from app.rules.outcome import CriterionResult, Outcome
+from app.schemas.match import MatchRequest, MatchResponse
+from app.services.matching import MatchContext, match_profile
+from bench.profiles import MATCH_PROFILE
+
+AS_OF = date(2023, 6, 1)
+
+
+def _result(name: str, source: str | None = "loi", details: tuple[CriterionResult, ...] = ()) -> CriterionResult:
+    return CriterionResult(name, Outcome.MET, f"{name} : conforme.", "PME", "45 personnes", source, details=details)
+
+
+def test_an_answer_from_the_caches_is_the_answer_rendered_afresh(match_context: MatchContext) -> None:
+    outcome = match_profile(match_context, MatchRequest.model_validate(MATCH_PROFILE), as_of=AS_OF)
+    warm = match_json(match_context, outcome)
+    assert match_json(match_context, outcome) == warm
+    CRITERION_VIEWS.clear()
+    PUBLISHED_PARTS.clear()
+    cold = match_json(match_context, outcome)
+    assert cold == warm
+    MatchResponse.model_validate_json(cold)
+    assert len(PUBLISHED_PARTS) == len(outcome.verdicts)
+
+
+def test_a_result_is_rendered_once_per_source_address() -> None:
+    views = CriterionViews()
+    result = _result("effectif", details=(_result("detail"),))
+    first = views.render(result, {"loi": "https://example.org/a"})
+    assert views.render(result, {"loi": "https://example.org/a"}) is first
+    other = views.render(result, {"loi": "https://example.org/b"})
+    assert (first["source"], other["source"]) == ("https://example.org/a", "https://example.org/b")
+    assert other["details"][0]["source"] == "https://example.org/b"
+    assert views.render(_result("sans-source", source=None), {})["source"] is None
+
+
+def test_the_criterion_views_are_bounded() -> None:
+    views = CriterionViews(max_entries=10)
+    for i in range(100):
+        assert views.render(_result(f"c{i}"), {})["criterion"] == f"c{i}"
+        assert len(views) <= 10
+
+
+def test_a_view_is_never_given_to_a_later_result_at_the_same_address() -> None:
+    # A result dropped by the engine frees its address for the next one: the views keep each
+    # result they hold alive, so that its identity is not reused while its view is cached.
+    views = CriterionViews()
+    for i in range(200):
+        assert views.render(_result(f"c{i}"), {})["criterion"] == f"c{i}"
+
+
+def test_the_published_parts_are_made_once_and_bounded(match_context: MatchContext) -> None:
+    parts = PublishedParts(max_entries=3)
+    schemes = match_context.catalogue.ordered
+    for scheme in schemes:
+        part = parts.of(scheme)
+        assert parts.of(scheme) is part
+        assert json.loads(b"{" + part + b"}")["summary"] == scheme.definition.summary
+        assert len(parts) <= 3

@@ -1,0 +1,59 @@
+"""GET /v1/schemes/{id}: the API's own model of a scheme, the same JSON as the catalogue file says."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from fastapi.testclient import TestClient
+from pydantic import BaseModel
+
+from app.schemas.scheme import BenefitDetail, SchemeDetail, SourceDetail, ValidityDetail, scheme_detail
+from app.services.matching import MatchContext
+from app.settings import get_settings
+
+SCHEME_FILES = sorted((get_settings().catalogue_dir / "schemes").glob("*.yaml"))
+
+
+def _keys(model: type[BaseModel]) -> set[str]:
+    return set(model.model_fields)
+
+
+@pytest.mark.parametrize("file", SCHEME_FILES, ids=lambda f: f.stem)
+def test_every_shipped_scheme_is_shown_as_before_in_the_api_model(
+    client: TestClient, match_context: MatchContext, file: Path
+) -> None:
+    response = client.get(f"/v1/schemes/{file.stem}")
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert set(body) == _keys(SchemeDetail)
+    assert all(set(b) == _keys(BenefitDetail) for b in body["benefits"])
+    assert all(set(s) == _keys(SourceDetail) for s in body["sources"])
+    assert set(body["validity"]) == _keys(ValidityDetail)
+    # The answer of the days when the route returned the catalogue's model itself...
+    definition = match_context.catalogue.schemes[file.stem].definition
+    before = definition.model_dump(mode="json", exclude={"conditions"})
+    assert {k: v for k, v in body.items() if k != "conditions"} == before
+    # ... with the conditions exactly as the file writes them: type and parameters, nothing added.
+    written = json.loads(json.dumps(yaml.safe_load(file.read_text(encoding="utf-8")), default=str))
+    assert body["conditions"] == written.get("conditions", [])
+
+
+def test_the_route_documents_the_api_model_not_the_catalogue_file(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    answer = spec["paths"]["/v1/schemes/{scheme_id}"]["get"]["responses"]["200"]["content"]["application/json"]
+    assert answer["schema"] == {"$ref": "#/components/schemas/SchemeDetail"}
+    assert not {"SchemeFile", "Benefit", "ValiditySpec", "Source"} & set(spec["components"]["schemas"])
+
+
+def test_typed_conditions_are_shown_with_the_parameters_written_only(match_context: MatchContext) -> None:
+    class Headcount(BaseModel):
+        type: str
+        max: int
+        label: str | None = None
+
+    definition = match_context.catalogue.schemes["vte"].definition
+    typed = definition.model_copy(update={"conditions": [Headcount(type="headcount", max=250)]})
+    assert scheme_detail(typed).conditions == [{"type": "headcount", "max": 250}]
