@@ -11,11 +11,13 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Literal
 
+from babel import Locale
 from babel.dates import format_date
 from babel.lists import format_list
 from babel.numbers import format_decimal
 
-LOCALE = "fr_FR"
+# Parsed once: babel would otherwise parse the locale name again at every call.
+LOCALE = Locale.parse("fr_FR")
 # At most two decimals, none when they are zeros: "2,5", "8", "1 500 000".
 _AMOUNT = "#,##0.##"
 

@@ -2,18 +2,20 @@
 
 A match answer holds a few hundred small objects; building them as pydantic models costs
 more than the match itself. The answer is assembled as plain data and serialised by
-pydantic-core. Two caches of this module keep the work of one answer small:
+pydantic-core. Three memos of this module keep the work of one answer small:
 - the criterion results, shared between schemes and between matches (the engine's
   ResultCache), are each rendered once per source address (`CriterionViews`);
+- the criteria and validity of a scheme's verdict are serialised once per set of shared
+  results (`EvaluatedParts`);
 - the fixed part of each scheme (summary, benefits, sources, conflicts…) is serialised once
   and joined to the answer as bytes (`PublishedParts`).
-Both belong to the API, not to the engine or the catalogue, which know nothing of JSON.
+They belong to the API, not to the engine or the catalogue, which know nothing of JSON.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Hashable, Mapping
+from typing import Any, Generic, TypeVar
 
 from pydantic_core import to_json
 
@@ -29,36 +31,59 @@ from app.services.prefill import Lookup
 from app.services.territories import commune_out
 
 Json = dict[str, Any]
+V = TypeVar("V")
+
+
+class IdentityMemo(Generic[V]):
+    """Values computed from objects the engine shares between matches, found by those objects' identity.
+
+    Results, verdict parts and schemes are shared between schemes and between matches (the
+    engine's ResultCache), so most answers are made of parts already rendered. Each entry keeps
+    the objects of its key alive, so that their ids are not given to other objects while the
+    entry lives; the memo is emptied when `max_entries` is reached, which bounds the memory it
+    holds and the objects it keeps alive. Values are shared: never modify one.
+    """
+
+    def __init__(self, max_entries: int) -> None:
+        self.max_entries = max_entries
+        self._entries: dict[Hashable, tuple[object, V]] = {}
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+    def get(self, key: Hashable) -> V | None:
+        found = self._entries.get(key)
+        return None if found is None else found[1]
+
+    def put(self, key: Hashable, keep_alive: object, value: V) -> V:
+        if len(self._entries) >= self.max_entries:
+            self._entries.clear()
+        self._entries[key] = (keep_alive, value)
+        return value
 
 
 class CriterionViews:
-    """Criterion results rendered as JSON data, by result and source address.
-
-    Results are shared between schemes and between matches, so most answers are made of
-    results already rendered. A result is known by its identity: each entry keeps the result
-    itself, so that its id is not given to another object while the entry lives. The
-    views are emptied when `max_entries` is reached (as the engine's ResultCache is), which
-    bounds the memory they hold and the results they keep alive. Rendered views are shared:
-    never modify one.
-    """
+    """Criterion results rendered as JSON data, by result and source address."""
 
     def __init__(self, max_entries: int = 100_000) -> None:
-        self.max_entries = max_entries
-        self._views: dict[tuple[int, str | None], tuple[CriterionResult, Json]] = {}
+        self._memo: IdentityMemo[Json] = IdentityMemo(max_entries)
 
     def __len__(self) -> int:
-        return len(self._views)
+        return len(self._memo)
 
     def clear(self) -> None:
-        self._views.clear()
+        self._memo.clear()
 
     def render(self, result: CriterionResult, urls: Mapping[str, str]) -> Json:
         # Two schemes may give one source id different addresses: the address is in the key.
         url = urls.get(result.source) if result.source else None
         key = (id(result), url)
-        found = self._views.get(key)
+        found = self._memo.get(key)
         if found is not None:
-            return found[1]
+            return found
         view: Json = {
             "criterion": result.criterion,
             "result": result.result.value,
@@ -70,46 +95,65 @@ class CriterionViews:
             "disputed": result.disputed,
             "details": [self.render(d, urls) for d in result.details],
         }
-        if len(self._views) >= self.max_entries:
-            self._views.clear()
-        self._views[key] = (result, view)
-        return view
+        return self._memo.put(key, result, view)
 
 
 class PublishedParts:
     """The fixed part of each scheme in a match result, serialised once per Scheme object.
 
     The bytes are the members of a JSON object (`"summary": …, "benefits": […], …`), to be
-    joined to the evaluated part. Entries are keyed by the scheme's identity and keep the
-    scheme alive (its id cannot be reused meanwhile); the parts are emptied when
-    `max_entries` is reached, far above the size of a catalogue, so that catalogues built
-    again (tests, benchmarks) cannot make them grow without bound.
+    joined to the evaluated part. The memo holds far more than a catalogue, so that catalogues
+    built again (tests, benchmarks) cannot make it grow without bound.
     """
 
     def __init__(self, max_entries: int = 20_000) -> None:
-        self.max_entries = max_entries
-        self._parts: dict[int, tuple[Scheme, bytes]] = {}
+        self._memo: IdentityMemo[bytes] = IdentityMemo(max_entries)
 
     def __len__(self) -> int:
-        return len(self._parts)
+        return len(self._memo)
 
     def clear(self) -> None:
-        self._parts.clear()
+        self._memo.clear()
 
     def of(self, scheme: Scheme) -> bytes:
-        found = self._parts.get(id(scheme))
+        found = self._memo.get(id(scheme))
         if found is not None:
-            return found[1]
-        part = to_json(_published(scheme.definition, scheme.source_urls))[1:-1]
-        if len(self._parts) >= self.max_entries:
-            self._parts.clear()
-        self._parts[id(scheme)] = (scheme, part)
-        return part
+            return found
+        return self._memo.put(id(scheme), scheme, to_json(_published(scheme.definition, scheme.source_urls))[1:-1])
+
+
+class EvaluatedParts:
+    """`"criteria":[…],"validity":{…}` of a scheme's verdict, serialised once per set of shared results.
+
+    Equal profiles, and profiles that differ only in facts a scheme does not read, give that
+    scheme the very same result objects: their serialisation is then found, not redone.
+    """
+
+    def __init__(self, views: CriterionViews, max_entries: int = 50_000) -> None:
+        self._views = views
+        self._memo: IdentityMemo[bytes] = IdentityMemo(max_entries)
+
+    def __len__(self) -> int:
+        return len(self._memo)
+
+    def clear(self) -> None:
+        self._memo.clear()
+
+    def of(self, scheme: Scheme, verdict: Verdict) -> bytes:
+        criteria, validity = verdict.criteria, verdict.validity
+        key = (id(scheme), id(validity), *map(id, criteria))
+        found = self._memo.get(key)
+        if found is not None:
+            return found
+        urls, render = scheme.source_urls, self._views.render
+        part = to_json({"criteria": [render(c, urls) for c in criteria], "validity": render(validity, urls)})[1:-1]
+        return self._memo.put(key, (scheme, validity, criteria), part)
 
 
 #: one of each per process: results and schemes are shared by every request
 CRITERION_VIEWS = CriterionViews()
 PUBLISHED_PARTS = PublishedParts()
+EVALUATED_PARTS = EvaluatedParts(CRITERION_VIEWS)
 
 
 def _published(definition: SchemeFile, urls: Mapping[str, str]) -> Json:
@@ -131,19 +175,15 @@ def _published(definition: SchemeFile, urls: Mapping[str, str]) -> Json:
 
 
 def scheme_json(scheme: Scheme, verdict: Verdict, relevance: float, needs: frozenset[str]) -> bytes:
-    urls = scheme.source_urls
     d = scheme.definition
-    render = CRITERION_VIEWS.render
-    evaluated = {
+    head = {
         "scheme_id": d.id,
         "name": d.name,
         "verdict": verdict.verdict,
         "relevance": relevance,
         "matched_needs": [n for n in d.needs if n in needs],
-        "criteria": [render(c, urls) for c in verdict.criteria],
-        "validity": render(verdict.validity, urls),
     }
-    return to_json(evaluated)[:-1] + b"," + PUBLISHED_PARTS.of(scheme) + b"}"
+    return b",".join((to_json(head)[:-1], EVALUATED_PARTS.of(scheme, verdict), PUBLISHED_PARTS.of(scheme) + b"}"))
 
 
 def _question(q: RankedQuestion) -> Json:

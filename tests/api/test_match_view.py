@@ -1,11 +1,19 @@
-"""The JSON view of a match and its two caches (rendered criteria, published parts of schemes)."""
+"""The JSON view of a match and its memos (rendered criteria, evaluated and published parts of schemes)."""
 
 from __future__ import annotations
 
 import json
 from datetime import date
 
-from app.api.match_view import CRITERION_VIEWS, PUBLISHED_PARTS, CriterionViews, PublishedParts, match_json
+from app.api.match_view import (
+    CRITERION_VIEWS,
+    EVALUATED_PARTS,
+    PUBLISHED_PARTS,
+    CriterionViews,
+    EvaluatedParts,
+    PublishedParts,
+    match_json,
+)
 from app.rules.outcome import CriterionResult, Outcome
 from app.schemas.match import MatchRequest, MatchResponse
 from app.services.matching import MatchContext, match_profile
@@ -23,6 +31,7 @@ def test_an_answer_from_the_caches_is_the_answer_rendered_afresh(match_context: 
     warm = match_json(match_context, outcome)
     assert match_json(match_context, outcome) == warm
     CRITERION_VIEWS.clear()
+    EVALUATED_PARTS.clear()
     PUBLISHED_PARTS.clear()
     cold = match_json(match_context, outcome)
     assert cold == warm
@@ -64,3 +73,29 @@ def test_the_published_parts_are_made_once_and_bounded(match_context: MatchConte
         assert parts.of(scheme) is part
         assert json.loads(b"{" + part + b"}")["summary"] == scheme.definition.summary
         assert len(parts) <= 3
+
+
+def test_a_verdict_part_is_found_only_for_the_very_same_results(match_context: MatchContext) -> None:
+    parts = EvaluatedParts(CriterionViews(), max_entries=1000)
+    pme = match_profile(match_context, MatchRequest.model_validate(MATCH_PROFILE), as_of=AS_OF)
+    large = {**MATCH_PROFILE, "company": {**MATCH_PROFILE["company"], "headcount": 6200}}
+    ge = match_profile(match_context, MatchRequest.model_validate(large), as_of=AS_OF)
+    for outcome in (pme, ge):
+        for scheme, verdict, _ in outcome.verdicts:
+            part = parts.of(scheme, verdict)
+            assert parts.of(scheme, verdict) is part
+            rendered = json.loads(b"{" + part + b"}")
+            assert [c["result"] for c in rendered["criteria"]] == [c.result.value for c in verdict.criteria]
+    vte = {s.id: v for s, v, _ in pme.verdicts}["vte"], {s.id: v for s, v, _ in ge.verdicts}["vte"]
+    scheme = match_context.catalogue.schemes["vte"]
+    assert parts.of(scheme, vte[0]) != parts.of(scheme, vte[1])
+
+
+def test_the_verdict_parts_are_bounded(match_context: MatchContext) -> None:
+    parts = EvaluatedParts(CriterionViews(), max_entries=3)
+    for headcount in range(1, 40, 3):
+        profile = {**MATCH_PROFILE, "company": {**MATCH_PROFILE["company"], "headcount": headcount}}
+        outcome = match_profile(match_context, MatchRequest.model_validate(profile), as_of=AS_OF)
+        for scheme, verdict, _ in outcome.verdicts:
+            parts.of(scheme, verdict)
+            assert len(parts) <= 3
