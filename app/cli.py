@@ -15,6 +15,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn
 from sqlalchemy.orm import Session, sessionmaker
 
+from app import french
 from app.catalogue.loader import load_catalogue
 from app.catalogue.scenarios import load_scenarios, scenario_files
 from app.catalogue.scheme import SCHEMA_FILE, scheme_json_schema
@@ -346,7 +347,7 @@ def tokens_create(
     record = issued.record
     err.print(
         f"Jeton {record.id} ({record.role}, {escape(record.holder)}) valable jusqu'au "
-        f"{record.expires_at:%d/%m/%Y %H:%M} UTC. Il ne sera plus jamais affiché :"
+        f"{french.day_and_time(record.expires_at)} UTC. Il ne sera plus jamais affiché :"
     )
     print(issued.token)
 
@@ -366,7 +367,7 @@ def tokens_revoke(token_id: Annotated[str, typer.Argument(help="Identifiant du j
     except TokenNotFound as exc:
         err.print(f"[red]{escape(exc.detail)}[/red]")
         raise typer.Exit(1) from exc
-    out.print(f"Jeton {record.id} révoqué le {record.revoked_at:%d/%m/%Y %H:%M} UTC.")
+    out.print(f"Jeton {record.id} révoqué le {french.day_and_time(record.revoked_at)} UTC.")
 
 
 @tokens_cli.command("list")

@@ -8,11 +8,11 @@ groups digits, the decimal comma, "a, b et c") is decided once, by CLDR's fr_FR 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Literal
 
 from babel import Locale
-from babel.dates import format_date
+from babel.dates import format_date, format_datetime
 from babel.lists import format_list
 from babel.numbers import format_decimal
 
@@ -30,6 +30,11 @@ def number(value: float) -> str:
 def day(value: date) -> str:
     """`2022-06-30` -> "30/06/2022"."""
     return str(format_date(value, format="dd/MM/yyyy", locale=LOCALE))
+
+
+def day_and_time(value: datetime) -> str:
+    """`2026-11-30T14:05` -> "30/11/2026 14:05", in the time zone of `value` (say which to the reader)."""
+    return str(format_datetime(value, format="dd/MM/yyyy HH:mm", tzinfo=value.tzinfo, locale=LOCALE))
 
 
 def enumeration(items: Sequence[str], conjunction: Literal["et", "ou"] = "et") -> str:

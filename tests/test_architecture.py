@@ -64,6 +64,12 @@ def test_the_engine_is_forbidden_every_other_module_of_the_project() -> None:
     assert set(_contract("rules-project")["forbidden_modules"]) == others
 
 
+def test_every_module_of_the_project_has_its_layer() -> None:
+    # A module outside every layer would be free of the layers' rules: a new one must be placed.
+    placed = {name.strip(" ()") for layer in _contract("layers")["layers"] for name in layer.split("|")}
+    assert {f"app.{m.name}" for m in pkgutil.iter_modules(app.__path__)} <= placed
+
+
 def test_the_engine_is_forbidden_every_dependency_of_the_project() -> None:
     config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     wanted = {_distribution_name(requirement) for requirement in config["project"]["dependencies"]}

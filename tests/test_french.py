@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -36,3 +36,7 @@ def test_lists() -> None:
     assert french.enumeration(["l'effectif"]) == "l'effectif"
     assert french.enumeration(["a", "b"]) == "a et b"
     assert french.enumeration(["micro", "PME", "ETI"], "ou") == "micro, PME ou ETI"
+
+
+def test_a_moment_is_written_day_first_in_its_own_time_zone() -> None:
+    assert french.day_and_time(datetime(2026, 11, 30, 14, 5, tzinfo=UTC)) == "30/11/2026 14:05"

@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app import french
 from app.cases.lifecycle import CaseStatus
 from app.clock import PARIS
 from app.models import CaseFile, CaseScheme, OutboxMessage
@@ -78,7 +79,7 @@ def _body(ctx: MatchContext, case: CaseFile, reason: str, scheme_ids: list[str],
             "Bonjour,",
             "",
             f"Le dossier {case.id} attend une action de votre file : {reason}.",
-            f"Statut : {CaseStatus(case.status).label} ; déposé le {submitted:%d/%m/%Y} "
+            f"Statut : {CaseStatus(case.status).label} ; déposé le {french.day(submitted.date())} "
             f"({(now - case.submitted_at).days} jours calendaires).",
             f"Commune de l'entreprise : {commune.name if commune else case.commune_code} ({case.commune_code}).",
             f"Dispositifs demandés : {asked}.",

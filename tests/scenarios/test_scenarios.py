@@ -22,7 +22,6 @@ those of HTTP.
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import pytest
@@ -61,18 +60,17 @@ def test_scenario(client: TestClient, match_context: MatchContext, scenario: Sce
     assert mismatches(scenario.expect, got, match_context.catalogue.schemes) == []
 
 
-def test_the_command_answers_every_scenario_as_the_api_does(client: TestClient, match_context: MatchContext) -> None:
+async def test_the_command_answers_every_scenario_as_the_api_does(
+    client: TestClient, match_context: MatchContext
+) -> None:
     """`guichet catalogue test` answers without HTTP: its answers must be those an API client sees."""
-
-    async def in_process(scenarios: list[Scenario]) -> list[Answer]:
-        directory = disconnected_directory()
-        try:
-            return [await answer(match_context, directory, s) for s in scenarios]
-        finally:
-            await directory.aclose()
-
     scenarios = [scenario for _, in_file in FILES for scenario in in_file]
-    for scenario, got in zip(scenarios, asyncio.run(in_process(scenarios)), strict=True):
+    directory = disconnected_directory()
+    try:
+        answers = [await answer(match_context, directory, s) for s in scenarios]
+    finally:
+        await directory.aclose()
+    for scenario, got in zip(scenarios, answers, strict=True):
         over_http = _over_http(client, scenario)
         assert got.status == over_http.status, scenario.name
         if got.status == 200:
