@@ -367,6 +367,8 @@ def tokens_revoke(token_id: Annotated[str, typer.Argument(help="Identifiant du j
     except TokenNotFound as exc:
         err.print(f"[red]{escape(exc.detail)}[/red]")
         raise typer.Exit(1) from exc
+    # revoke_token sets the revocation time (or keeps the first one): it is never empty here.
+    assert record.revoked_at is not None
     out.print(f"Jeton {record.id} révoqué le {french.day_and_time(record.revoked_at)} UTC.")
 
 

@@ -48,8 +48,6 @@ class DomainError(Exception):
         """The same problem, its fields named from an enclosing object (`territory` -> `profile.territory`)."""
         errors = self.extra.get("errors")
         if errors:
-            if self.detail.startswith(errors[0]["field"]):
-                self.detail = f"{prefix}.{self.detail}"
             self.extra["errors"] = [{**e, "field": f"{prefix}.{e['field']}"} for e in errors]
         return self
 
@@ -60,8 +58,7 @@ class InvalidInput(DomainError):
     title = "Données invalides"
 
     def __init__(self, field: str, message: str, **extra: Any) -> None:
-        super().__init__(f"{field} : {message}", errors=[{"field": field, "message": message}], **extra)
-        self.message = message
+        super().__init__(message, errors=[{"field": field, "message": message}], **extra)
 
 
 class NotFound(DomainError):

@@ -65,15 +65,15 @@ def status_of(exc: DomainError) -> int:
 
 
 def api_detail(exc: DomainError) -> str:
-    """The error's French text, then the advice only an API client needs: which JSON fields to send.
+    """The error's French text, led by the JSON field at fault, then the advice only an API client needs.
 
     Services speak to people ("indiquez la commune de l'établissement"); the fields they point at
-    are data (`errors[].field`), named here in the API's terms when the text does not name them.
+    are data (`errors[].field`), named here in the API's terms: `territory : indiquez…`.
     """
     detail = exc.detail
-    unnamed = [e["field"] for e in exc.errors if e["field"] not in detail]
-    if unnamed:
-        detail += f" Champ à renseigner : {', '.join(unnamed)}."
+    fields = [e["field"] for e in exc.errors]
+    if fields and not detail.startswith(fields[0]):
+        detail = f"{fields[0]} : {detail}"
     if exc.extra.get("candidates") and exc.errors:
         # The candidates are communes: the answer is the chosen one's INSEE code, next to the field at fault.
         commune_field = exc.errors[0]["field"].rsplit(".", 1)[0] + ".commune"

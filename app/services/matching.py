@@ -114,7 +114,7 @@ def _locate(ctx: MatchContext, request: MatchRequest, lookup: Lookup, provenance
         raise nothing_locates_the_company()
     if known.commune is None:
         message = f"{known.commune_note} Indiquez la commune de l'établissement."
-        raise TerritoryNotSettled(f"siret : {message}", errors=[{"field": "territory", "message": message}])
+        raise TerritoryNotSettled(message, errors=[{"field": "territory", "message": message}])
     provenance["territory.commune"] = Origin("sirene", note="Commune de l'établissement selon l'annuaire.")
     return known.commune
 
@@ -153,7 +153,7 @@ def _not_settled(field: str, resolution: Resolution) -> TerritoryNotSettled:
     ]
     what = "plusieurs communes" if resolution.status == "ambiguous" else "aucune commune"
     return TerritoryNotSettled(
-        f"{field} : {resolution.message} Choisissez une des communes candidates et indiquez son code INSEE.",
+        f"{resolution.message} Choisissez une des communes candidates et indiquez son code INSEE.",
         errors=[{"field": field, "message": f"{what} : {resolution.message}"}],
         status_of_resolution=resolution.status,
         candidates=candidates,

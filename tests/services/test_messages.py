@@ -21,8 +21,8 @@ def _error_of(ctx: MatchContext, body: dict[str, object]) -> DomainError:
 
 
 def _people_text(exc: DomainError) -> str:
-    """The texts a person reads: the detail less the field path it starts with, and each error message."""
-    return " ".join([exc.detail.split(" : ", 1)[-1], *(e["message"] for e in exc.errors)])
+    """The texts a person reads: the detail and each error message."""
+    return " ".join([exc.detail, *(e["message"] for e in exc.errors)])
 
 
 @pytest.mark.parametrize(
@@ -48,6 +48,6 @@ def test_the_api_names_the_field_to_send_for_an_ambiguous_commune(match_context:
 
 def test_the_api_names_a_field_the_text_does_not() -> None:
     exc = DomainError("Indiquez la commune de l'établissement.", errors=[{"field": "territory", "message": "commune"}])
-    assert api_detail(exc) == "Indiquez la commune de l'établissement. Champ à renseigner : territory."
+    assert api_detail(exc) == "territory : Indiquez la commune de l'établissement."
     named = DomainError("territory : champ obligatoire absent", errors=[{"field": "territory", "message": "absent"}])
     assert api_detail(named) == named.detail
