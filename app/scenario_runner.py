@@ -21,13 +21,11 @@ from app.clock import today_in_paris
 from app.company.directory import SireneClient
 from app.errors import DomainError
 from app.problems import api_detail, request_errors, status_of
+from app.rules.verdict import VerdictKind
 from app.schemas.match import MatchRequest
 from app.services.matching import MatchContext, match_request
 
 Json = dict[str, Any]
-
-# Eligible first, then undetermined, then the rest (the order of POST /v1/match).
-_VERDICT_RANK = {"eligible": 0, "undetermined": 1, "ineligible": 2, "closed": 2}
 
 
 @dataclass(frozen=True)
@@ -139,7 +137,8 @@ def mismatches(expect: Expectation, got: Answer, known_scheme_ids: Collection[st
             f"{len(expect.out_of_scope)} attendu(s)"
         )
     order = [r["verdict"] for r in body["results"]]
-    if [_VERDICT_RANK[v] for v in order] != sorted(_VERDICT_RANK[v] for v in order):
+    ranks = [VerdictKind(v).rank for v in order]
+    if ranks != sorted(ranks):
         found.append(f"résultats mal ordonnés (éligibles, puis indéterminés, puis les autres) : {', '.join(order)}")
     return found
 

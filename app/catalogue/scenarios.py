@@ -17,9 +17,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, RootModel, model_validator
 from pydantic_core import to_json
 
+from app.rules.verdict import VerdictKind
 from app.sourcefiles.yaml_source import CatalogueError, CatalogueProblem, load_located, validate_document
 
-VerdictName = Literal["eligible", "ineligible", "undetermined", "closed"]
 CriterionResultName = Literal["met", "not_met", "unknown"]
 
 
@@ -30,7 +30,7 @@ class _Strict(BaseModel):
 class Expectation(_Strict):
     """What the answer must say; anything left out is not checked."""
 
-    verdicts: dict[str, VerdictName] = Field(default_factory=dict, description="dispositif -> verdict")
+    verdicts: dict[str, VerdictKind] = Field(default_factory=dict, description="dispositif -> verdict")
     criteria: dict[str, dict[str, CriterionResultName]] = Field(
         default_factory=dict, description="dispositif -> critère -> résultat"
     )

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from app.rules import facts as F
 from app.rules.facts import AnswerType
-from app.rules.verdict import Verdict
+from app.rules.verdict import Verdict, VerdictKind
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,7 @@ def rank_questions(
     """
     concerned: dict[str, list[str]] = {}
     for verdict in verdicts:
-        if verdict.verdict != "undetermined":
+        if verdict.verdict is not VerdictKind.UNDETERMINED:
             continue
         for fact in verdict.missing:
             if fact in specs:

@@ -5,14 +5,39 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from enum import StrEnum
 from functools import cached_property
-from typing import Literal
 
 from app.rules.condition import Condition
 from app.rules.facts import AS_OF, Facts, format_date
 from app.rules.outcome import CriterionResult, Outcome
 
-VerdictKind = Literal["eligible", "ineligible", "undetermined", "closed"]
+
+class VerdictKind(StrEnum):
+    """A scheme's verdict, in the order answers list them (eligible first, then to be settled)."""
+
+    ELIGIBLE = "eligible"
+    UNDETERMINED = "undetermined"
+    INELIGIBLE = "ineligible"
+    CLOSED = "closed"
+
+    @property
+    def label(self) -> str:
+        """The French word shown to people: « à préciser » is not « non éligible »."""
+        return _VERDICT_LABELS[self]
+
+    @property
+    def rank(self) -> int:
+        return _VERDICT_RANKS[self]
+
+
+_VERDICT_LABELS = {
+    VerdictKind.ELIGIBLE: "éligible",
+    VerdictKind.UNDETERMINED: "à préciser",
+    VerdictKind.INELIGIBLE: "non éligible",
+    VerdictKind.CLOSED: "fermé",
+}
+_VERDICT_RANKS = {kind: rank for rank, kind in enumerate(VerdictKind)}
 
 
 @dataclass(frozen=True)
@@ -192,12 +217,12 @@ def evaluate(
     outcome = Outcome.NOT_MET if not_met else Outcome.UNKNOWN if unknown else Outcome.MET
     kind: VerdictKind
     if validity.result is Outcome.NOT_MET:
-        kind = "closed"
+        kind = VerdictKind.CLOSED
     elif outcome is Outcome.NOT_MET:
-        kind = "ineligible"
+        kind = VerdictKind.INELIGIBLE
     elif outcome is Outcome.MET and validity.result is Outcome.MET:
-        kind = "eligible"
+        kind = VerdictKind.ELIGIBLE
     else:
-        kind = "undetermined"
+        kind = VerdictKind.UNDETERMINED
     missing = missing_facts(criteria) if outcome is Outcome.UNKNOWN else ()
     return Verdict(rules.scheme_id, kind, validity, tuple(criteria), missing)

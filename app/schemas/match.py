@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from app.rules.facts import ContractType, DegreeLevel
+from app.rules.verdict import VerdictKind
 from app.schemas.territory import CommuneOut
 
 AnswerValue = bool | int | float | str
@@ -154,7 +155,7 @@ class ConflictOut(BaseModel):
 class SchemeResult(BaseModel):
     scheme_id: str
     name: str
-    verdict: Literal["eligible", "ineligible", "undetermined", "closed"]
+    verdict: VerdictKind
     summary: str
     relevance: float = Field(description="Nombre de besoins de l'entreprise auxquels le dispositif répond.")
     matched_needs: list[str]

@@ -28,8 +28,6 @@ from app.territory.geography import Commune
 from app.territory.resolve import InvalidTerritoryQuery, QueryKind, Resolution
 from app.territory.store import TerritoryStore
 
-_VERDICT_ORDER = {"eligible": 0, "undetermined": 1, "ineligible": 2, "closed": 3}
-
 
 @dataclass(frozen=True)
 class MatchContext:
@@ -391,7 +389,7 @@ def match_profile(
         verdict = evaluate(scheme.rules, facts, as_of=as_of, memo=memo, cache=ctx.results)
         evaluated.append((scheme, verdict, float(len(needs & scheme.needs))))
     # Eligible first, then undetermined, then the rest; each group by relevance, then catalogue order.
-    evaluated.sort(key=lambda item: (_VERDICT_ORDER[item[1].verdict], -item[2], item[0].rank))
+    evaluated.sort(key=lambda item: (item[1].verdict.rank, -item[2], item[0].rank))
     relevance = {scheme.id: score for scheme, _, score in evaluated}
     questions = rank_questions([v for _, v, _ in evaluated], ctx.questions, relevance)
     return MatchOutcome(as_of, profile, tuple(evaluated), tuple(questions), catalogue.index.size - len(positions))

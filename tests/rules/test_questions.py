@@ -15,7 +15,7 @@ POSTE = QuestionSpec("answers.poste", "Le poste est-il rattaché à la direction
 SPECS: dict[str, QuestionSpec] = {**PROFILE_QUESTIONS, CHARTE.id: CHARTE, POSTE.id: POSTE}
 
 
-def verdict(scheme_id: str, *missing: str, kind: VerdictKind = "undetermined") -> Verdict:
+def verdict(scheme_id: str, *missing: str, kind: VerdictKind = VerdictKind.UNDETERMINED) -> Verdict:
     return Verdict(scheme_id, kind, WINDOW, (), missing)
 
 
@@ -80,9 +80,9 @@ def test_facts_without_a_question_are_not_asked() -> None:
 
 def test_eligible_ineligible_and_closed_verdicts_contribute_nothing() -> None:
     verdicts = [
-        verdict("a", F.COMPANY_HEADCOUNT, kind="eligible"),
-        verdict("b", F.COMPANY_HEADCOUNT, kind="ineligible"),
-        verdict("c", F.COMPANY_HEADCOUNT, kind="closed"),
+        verdict("a", F.COMPANY_HEADCOUNT, kind=VerdictKind.ELIGIBLE),
+        verdict("b", F.COMPANY_HEADCOUNT, kind=VerdictKind.INELIGIBLE),
+        verdict("c", F.COMPANY_HEADCOUNT, kind=VerdictKind.CLOSED),
         verdict("d", F.HIRE_DEGREE),
     ]
     ranked = rank_questions(verdicts, SPECS, {})
@@ -91,7 +91,7 @@ def test_eligible_ineligible_and_closed_verdicts_contribute_nothing() -> None:
 
 def test_nothing_undetermined_means_no_question() -> None:
     assert rank_questions([], SPECS, {}) == []
-    assert rank_questions([verdict("a", kind="eligible")], SPECS, {}) == []
+    assert rank_questions([verdict("a", kind=VerdictKind.ELIGIBLE)], SPECS, {}) == []
 
 
 def test_profile_questions_are_keyed_by_their_fact_and_french() -> None:

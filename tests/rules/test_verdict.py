@@ -13,7 +13,7 @@ from app.rules import facts as F  # noqa: N812 - the short name of the fact ids
 from app.rules.condition import Condition
 from app.rules.facts import Facts
 from app.rules.outcome import CriterionResult, Outcome
-from app.rules.verdict import Memo, SchemeRules, Validity, evaluate
+from app.rules.verdict import Memo, SchemeRules, Validity, VerdictKind, evaluate
 
 MET, NOT_MET, UNKNOWN = Outcome.MET, Outcome.NOT_MET, Outcome.UNKNOWN
 
@@ -266,3 +266,10 @@ def test_an_ineligible_or_eligible_verdict_asks_nothing() -> None:
     ineligible = evaluate(rules(HEADCOUNT, CHARTE), {F.COMPANY_HEADCOUNT: 400}, as_of=AS_OF)
     assert ineligible.verdict == "ineligible"
     assert ineligible.missing == ()
+
+
+def test_a_verdict_to_settle_is_never_worded_as_ineligible() -> None:
+    labels = {kind: kind.label for kind in VerdictKind}
+    assert labels[VerdictKind.UNDETERMINED] == "à préciser"
+    assert len(set(labels.values())) == len(labels)
+    assert [k.rank for k in VerdictKind] == sorted(k.rank for k in VerdictKind)

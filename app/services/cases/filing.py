@@ -17,7 +17,7 @@ from app.catalogue.loader import Scheme
 from app.company.directory import SireneClient
 from app.errors import DomainError, InvalidInput
 from app.models import CaseFile, CaseScheme
-from app.rules.verdict import Verdict, evaluate
+from app.rules.verdict import Verdict, VerdictKind, evaluate
 from app.schemas.case import CaseRequest, FiledCase, RoutingOut
 from app.services.cases.events import case_event
 from app.services.cases.views import queue_out
@@ -110,12 +110,9 @@ def _file_case(
             # that the snapshot says why.
             verdict = evaluate(scheme.rules, facts, as_of=outcome.as_of, memo={}, cache=ctx.results)
             relevance = float(len(outcome.profile.needs & scheme.needs))
-        ineligible = verdict.verdict in ("ineligible", "closed")
+        ineligible = verdict.verdict in (VerdictKind.INELIGIBLE, VerdictKind.CLOSED)
         if ineligible and not request.acknowledge_ineligible:
-            finding = (
-                f"le résultat pour « {scheme.definition.name} » est « {_VERDICT_WORDS[verdict.verdict]} »"
-                f"{_why(verdict)}"
-            )
+            finding = f"le résultat pour « {scheme.definition.name} » est « {verdict.verdict.label} »{_why(verdict)}"
             raise IneligibleSchemeAsked(field, finding, verdict.verdict)
         flagged = flagged or ineligible
         asked.append(
@@ -185,11 +182,8 @@ def _file_case(
     )
 
 
-_VERDICT_WORDS = {"ineligible": "non éligible", "closed": "fermé"}
-
-
 def _why(verdict: Verdict) -> str:
     reasons = [c.message for c in verdict.criteria if c.result == "not_met"]
-    if verdict.verdict == "closed":
+    if verdict.verdict is VerdictKind.CLOSED:
         reasons.append(verdict.validity.message)
     return f" ({' ; '.join(reasons)})" if reasons else ""
