@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from app import french
 from app.cases.lifecycle import CaseStatus, DeclineReason, IllegalTransition, check_staff_transition, check_withdrawal
 from app.errors import DomainError, ErrorKind, InvalidInput
 from app.models import AccessToken, CaseFile, CaseNote
@@ -62,13 +63,19 @@ def change_status(
     detail: dict[str, Any] = {}
     if change.to == CaseStatus.DECLINED:
         if change.decline_reason is None:
-            raise InvalidInput("decline_reason", f"motif de refus obligatoire ({', '.join(DeclineReason)})")
+            raise InvalidInput(
+                "decline_reason",
+                f"motif de refus obligatoire ({french.enumeration([r.label for r in DeclineReason], 'ou')})",
+                allowed=list(DeclineReason),
+            )
         if change.decline_reason == DeclineReason.AUTRE and not (change.explanation or "").strip():
             raise InvalidInput("explanation", "avec le motif « autre », une explication est obligatoire")
         values |= {"decline_reason": change.decline_reason, "decline_explanation": change.explanation}
         detail = {"decline_reason": change.decline_reason, "explanation": change.explanation}
     elif change.decline_reason is not None:
-        raise InvalidInput("decline_reason", "un motif de refus ne s'indique qu'avec « declined »")
+        raise InvalidInput(
+            "decline_reason", f"un motif de refus ne s'indique qu'avec le statut « {CaseStatus.DECLINED.label} »"
+        )
     if case.acknowledged_at is None and case.status == CaseStatus.SUBMITTED:
         values["acknowledged_at"] = now
     version = _write(session, case, expected, values, now)
@@ -143,7 +150,7 @@ def reroute(
     queues = ctx.catalogue.routing.queues
     target = queues.get(change.queue_id)
     if target is None:
-        raise InvalidInput("queue_id", "file inconnue (ti:<identifiant du TI> ou region:<code région>)")
+        raise InvalidInput("queue_id", "file inconnue : choisissez la file d'un Territoire d'industrie ou d'une région")
     if target.id == case.queue_id:
         raise InvalidInput("queue_id", "le dossier est déjà dans cette file")
     version = _write(session, case, expected, {"queue_id": target.id, "assignee_id": None}, now)
