@@ -3,6 +3,10 @@
 The catalogue's YAML schema (app/catalogue/scheme.py) is free to change for its editors; this
 model is the public contract. `scheme_detail` maps one to the other field by field, so that a
 catalogue field added, renamed or retyped changes the API only when this module says so.
+
+One exception, on purpose: `conditions` are published in the catalogue's own language (the
+`type` and parameters an editor writes, documented by catalogue/scheme.schema.json), because
+they are the rules themselves, as reviewed in git; their explanation in words is the match's.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from app.catalogue.conditions import ConditionSpec
 from app.catalogue.scheme import Benefit, SchemeFile, Source
 from app.schemas.match import ApplyOut, ConflictOut, OrganisationOut, SourceOut
 
@@ -126,11 +131,6 @@ def _source(s: Source) -> SourceDetail:
     )
 
 
-def _condition(spec: object) -> dict[str, Any]:
-    # A condition as the catalogue file writes it, whether the catalogue model holds it as the
-    # mapping read from YAML or as a typed spec: only the parameters written are shown.
-    if isinstance(spec, dict):
-        return spec
-    if isinstance(spec, BaseModel):
-        return spec.model_dump(mode="json", by_alias=True, exclude_unset=True)
-    raise TypeError(f"condition de type inattendu : {type(spec).__name__}")
+def _condition(spec: ConditionSpec) -> dict[str, Any]:
+    # As the catalogue file writes it: only the parameters written, under their YAML names.
+    return spec.model_dump(mode="json", by_alias=True, exclude_unset=True)
