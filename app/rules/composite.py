@@ -78,15 +78,14 @@ def _composite(
         )
 
     return CriterionResult(
-        condition.criterion,
-        outcome,
-        None,
-        expected,
-        actual,
-        condition.source,
-        missing,
-        # A question to ask says more than "ask the operator": dispute only when nothing is missing.
-        disputed and not missing,
-        details,
+        criterion=condition.criterion,
         label=condition.label,
+        result=outcome,
+        expected=expected,
+        actual=actual,
+        source=condition.source,
+        missing=missing,
+        # A question to ask says more than "ask the operator": dispute only when nothing is missing.
+        disputed=disputed and not missing,
+        details=details,
     )

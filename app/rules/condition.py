@@ -49,14 +49,13 @@ def explained(
 ) -> CriterionResult:
     """The result of a leaf condition, explained with its criterion, label and source."""
     return CriterionResult(
-        condition.criterion,
-        outcome,
-        None,
-        expected,
-        actual,
-        condition.source,
-        missing,
-        disputed_note is not None,
+        criterion=condition.criterion,
         label=condition.label,
+        result=outcome,
+        expected=expected,
+        actual=actual,
+        source=condition.source,
+        missing=missing,
+        disputed=disputed_note is not None,
         note=disputed_note,
     )

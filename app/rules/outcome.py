@@ -39,16 +39,17 @@ class CriterionResult:
 
     def __init__(
         self,
+        *,
         criterion: str,
+        label: str,
         result: Outcome,
-        message: Text | None,
         expected: str,
         actual: Text,
         source: str | None,
+        message: Text | None = None,
         missing: tuple[str, ...] = (),
         disputed: bool = False,
         details: tuple[CriterionResult, ...] = (),
-        label: str = "",
         note: str | None = None,
     ) -> None:
         self.criterion = criterion

@@ -40,6 +40,9 @@ _VERDICT_LABELS = {
 _VERDICT_RANKS = {kind: rank for rank, kind in enumerate(VerdictKind)}
 
 
+_OPENING = "Période d'ouverture"
+
+
 @dataclass(frozen=True)
 class Validity:
     """When a scheme can be applied for. Unknown dates stay unknown: `last_known_open_on` is
@@ -95,12 +98,20 @@ class Validity:
 
         def message() -> str:
             if outcome is Outcome.MET:
-                return f"Période d'ouverture : ouvert à cette date ({expected})."
+                return f"{_OPENING} : ouvert à cette date ({expected})."
             if outcome is Outcome.NOT_MET:
-                return f"Période d'ouverture : {actual()} ({expected})."
-            return f"Période d'ouverture : {actual()} ({expected}) ; à confirmer auprès de l'opérateur."
+                return f"{_OPENING} : {actual()} ({expected})."
+            return f"{_OPENING} : {actual()} ({expected}) ; à confirmer auprès de l'opérateur."
 
-        return CriterionResult("ouverture", outcome, message, expected, actual, self.source)
+        return CriterionResult(
+            criterion="ouverture",
+            label=_OPENING,
+            result=outcome,
+            expected=expected,
+            actual=actual,
+            source=self.source,
+            message=message,
+        )
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,16 @@ AS_OF = date(2023, 6, 1)
 
 
 def _result(name: str, source: str | None = "loi", details: tuple[CriterionResult, ...] = ()) -> CriterionResult:
-    return CriterionResult(name, Outcome.MET, f"{name} : conforme.", "PME", "45 personnes", source, details=details)
+    return CriterionResult(
+        criterion=name,
+        label=name,
+        result=Outcome.MET,
+        message=f"{name} : conforme.",
+        expected="PME",
+        actual="45 personnes",
+        source=source,
+        details=details,
+    )
 
 
 def test_an_answer_from_the_caches_is_the_answer_rendered_afresh(match_context: MatchContext) -> None:

@@ -237,7 +237,14 @@ class Counting(Condition):
 
     def evaluate(self, facts: Facts) -> CriterionResult:
         self.calls.append(facts)
-        return CriterionResult(self.criterion, MET, None, "attendu", "constaté", self.source, label=self.label)
+        return CriterionResult(
+            criterion=self.criterion,
+            label=self.label,
+            result=MET,
+            expected="attendu",
+            actual="constaté",
+            source=self.source,
+        )
 
 
 def test_a_shared_memo_evaluates_a_condition_shared_by_two_schemes_once() -> None:
