@@ -26,13 +26,13 @@ def create_db_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         # A database that does not answer must not hold a request (or /health) for minutes.
-        return create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 3})
+        return create_engine(url, pool_pre_ping=True, hide_parameters=True, connect_args={"connect_timeout": 3})
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     # The driver's own transaction handling is turned off so that BEGIN is ours: a writing request
     # begins IMMEDIATE (takes the write lock first), so two concurrent writers queue behind the busy
     # timeout instead of one failing with "database is locked" when it upgrades its read snapshot.
-    engine = create_engine(url, connect_args={"timeout": 15, "isolation_level": None})
+    engine = create_engine(url, hide_parameters=True, connect_args={"timeout": 15, "isolation_level": None})
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -7,7 +7,9 @@ kind of error and the headers it calls for are decided here.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+import traceback
+from collections.abc import Iterator, Sequence
 from http import HTTPStatus
 from typing import Any
 
@@ -15,6 +17,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.error_messages import field_path, french_message
 from app.errors import DomainError, ErrorKind
@@ -134,18 +137,88 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     return response
 
 
-async def _unexpected_error(request: Request, _exc: Exception) -> JSONResponse:
-    return problem_response(
-        500,
-        "erreur-interne",
-        "Erreur interne",
-        "Une erreur inattendue est survenue ; elle a été journalisée.",
-        request.url.path,
-    )
+logger = logging.getLogger("guichet.errors")
+
+
+class UnexpectedErrors:
+    """An exception that no handler knows becomes a 500 problem, logged without personal data.
+
+    The log says which route failed, with what kind of exception, and where (the frames of the
+    traceback): never the exception's message, the request or its body, which can quote what the
+    applicant sent (a database error its parameters, a validation error its input). It is not
+    raised again, so that no server or client logs it with its message either.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def sending(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        except Exception as exc:
+            route = getattr(scope.get("route"), "path", None) or "(route inconnue)"
+            logger.error("Erreur inattendue sur %s %s :\n%s", scope.get("method"), route, without_messages(exc))
+            if started:  # the answer is already on its way: the server closes the connection
+                return
+            response = problem_response(
+                500,
+                "erreur-interne",
+                "Erreur interne",
+                "Une erreur inattendue est survenue ; elle a été journalisée.",
+                scope.get("path", ""),
+            )
+            await response(scope, receive, send)
+
+
+class HiddenRows(logging.Filter):
+    """SQLAlchemy logs every row it reads when its logger is at DEBUG: a case's row holds the
+    applicant's contact and message. The rows are replaced by a mark (the statements stay, their
+    parameters are hidden by the engine: `hide_parameters`)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.msg == "Row %r":
+            record.args = ("(ligne masquée)",)
+        return True
+
+
+_SQL_LOGGER = "sqlalchemy.engine.Engine"
+
+
+def without_messages(exc: BaseException) -> str:
+    """The traceback of `exc` and of the exceptions it was raised from: kinds and frames only."""
+    parts = []
+    for link in _chain(exc):
+        kind = type(link)
+        frames = "".join(traceback.format_list(traceback.extract_tb(link.__traceback__)))
+        parts.append(f"{kind.__module__}.{kind.__qualname__} (message non journalisé)\n{frames}")
+    return "à l'origine de :\n".join(reversed(parts))
+
+
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    seen: set[int] = set()
+    link: BaseException | None = exc
+    while link is not None and id(link) not in seen:
+        seen.add(id(link))
+        yield link
+        link = link.__cause__ or (None if link.__suppress_context__ else link.__context__)
 
 
 def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
-    app.add_exception_handler(Exception, _unexpected_error)
+    # Outermost of the service's middleware, so that it also catches theirs.
+    app.add_middleware(UnexpectedErrors)
+    sql_logger = logging.getLogger(_SQL_LOGGER)
+    if not any(isinstance(f, HiddenRows) for f in sql_logger.filters):
+        sql_logger.addFilter(HiddenRows())

@@ -266,6 +266,7 @@ class CompanyCategorySpec(_Spec):
             allowed=frozenset(self.in_),
             labels={c.value: c.label for c in CompanyCategory},
             settled_by=(F.COMPANY_HEADCOUNT, F.COMPANY_TURNOVER, F.COMPANY_BALANCE_SHEET),
+            settled_by_now=F.COMPANY_CATEGORY_DECIDED_BY,
         )
 
 

@@ -29,9 +29,12 @@ class ValueIn(Condition):
     labels: Mapping[str, str] = field(compare=False)
     #: the facts whose precise values would narrow a set-valued fact down
     settled_by: tuple[str, ...] = ()
+    #: the fact that says which of `settled_by` still can (a frozenset of fact ids); when it is
+    #: absent, every one of them not known exactly
+    settled_by_now: str | None = None
 
     def reads(self) -> tuple[str, ...]:
-        return (self.fact, *self.settled_by)
+        return (self.fact, *self.settled_by, *((self.settled_by_now,) if self.settled_by_now else ()))
 
     def _ordered(self, values: Iterable[str]) -> list[str]:
         rank = {v: i for i, v in enumerate(self.labels)}
@@ -55,7 +58,12 @@ class ValueIn(Condition):
             return explained(self, Outcome.MET, expected, actual)
         if not possible & self.allowed:
             return explained(self, Outcome.NOT_MET, expected, actual)
-        missing = tuple(f for f in self.settled_by if facts.get(f) is None or isinstance(facts.get(f), Interval))
+        deciding = facts.get(self.settled_by_now) if self.settled_by_now else None
+        missing = tuple(
+            f
+            for f in self.settled_by
+            if not _known_exactly(facts.get(f)) and (not isinstance(deciding, frozenset) or f in deciding)
+        )
         return explained(
             self,
             Outcome.UNKNOWN,
@@ -63,6 +71,13 @@ class ValueIn(Condition):
             lambda: f"{actual()} selon les chiffres connus",
             missing=missing or (self.fact,),
         )
+
+
+def _known_exactly(value: object) -> bool:
+    """A fact given (an exact number is known; a range is not, nor an absent fact)."""
+    if isinstance(value, Interval):
+        return value.exact
+    return value is not None
 
 
 @dataclass(frozen=True, kw_only=True)

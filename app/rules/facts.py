@@ -121,6 +121,9 @@ TERRITORY_TI_IDS = "territory.industry_territory.ids"
 TERRITORY_LISTS = "territory.lists"
 
 COMPANY_CATEGORY = "company.category"
+#: the size figures (fact ids) whose value could still narrow the possible categories down: the
+#: others are known exactly, or known well enough that no value left would change the category
+COMPANY_CATEGORY_DECIDED_BY = "company.category.decided_by"
 COMPANY_HEADCOUNT = _asked(
     Fact(
         id="company.headcount",

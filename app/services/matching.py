@@ -11,7 +11,7 @@ from app.catalogue.loader import Catalogue, Scheme
 from app.catalogue.needs import NeedMatch
 from app.company.directory import SireneClient
 from app.company.naf import InvalidNafCode, NafCode, NafNomenclature
-from app.company.size import InvalidSizeFigure, SizeAssessment, assess_size
+from app.company.size import Figure, InvalidSizeFigure, SizeAssessment, assess_size
 from app.errors import DomainError, ErrorKind, InvalidInput
 from app.reference_data import ReferenceData, load_reference_data
 from app.rules import facts as F  # noqa: N812 - the short name of the fact ids
@@ -68,6 +68,12 @@ class Origin:
 APPLICANT = Origin("applicant")
 _FROM_COMMUNE = Origin("derived", ("territory.commune",))
 _TERRITORY_DERIVED = ("territory.epci", "territory.departement", "territory.region", "territory.industry_territory")
+#: the fact of each figure of the size assessment
+_SIZE_FACTS: dict[Figure, str] = {
+    "headcount": F.COMPANY_HEADCOUNT,
+    "turnover": F.COMPANY_TURNOVER,
+    "balance_sheet": F.COMPANY_BALANCE_SHEET,
+}
 _SIZE_FIGURES = ("company.headcount", "company.tranche_effectif", "company.turnover_eur", "company.balance_sheet_eur")
 
 
@@ -351,6 +357,7 @@ def build_profile_facts(
         F.TERRITORY_TI_IDS: frozenset(t.id for t in membership.territories),
         F.TERRITORY_LISTS: {list_id: lst.status(commune.code) for list_id, lst in catalogue.lists.items()},
         F.COMPANY_CATEGORY: size.possible,
+        F.COMPANY_CATEGORY_DECIDED_BY: frozenset(_SIZE_FACTS[figure] for figure in size.deciding_unknowns),
     }
     if commune.epci_siren:
         facts[F.TERRITORY_EPCI] = commune.epci_siren

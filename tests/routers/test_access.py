@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, get_args
 
 import pytest
+from pydantic import BaseModel
 
-from tests.case_desk import LYON, Desk, bearer
+from app.schemas.match import MatchRequest
+from app.services.cases.views import APPLICANT_TEXT
+from tests.case_desk import LYON, Desk, bearer, case_body
 
 APPLICANT_NAME = "Camille Exemple"
 APPLICANT_EMAIL = "camille.exemple@entreprise-test.fr"
@@ -164,3 +167,78 @@ def test_personal_data_never_reaches_the_logs_nor_the_statistics(desk: Desk, cap
         assert value not in caplog.text
         assert value not in stats.text
         assert value not in csv.text
+
+
+NEEDS_TEXT = "Recruter un soudeur pour remplacer M. Lanvin-Quérard"
+PLACE_TEXT = "Lisle-Jourdain (32)"  # the applicant's own spelling, resolved to L'Isle-Jourdain
+WITHDRAW_REASON = "Mme Lanvin-Quérard a trouvé une autre solution"
+
+
+def test_an_admin_never_reads_what_the_applicant_wrote_its_queue_does(desk: Desk) -> None:
+    body = case_body()
+    body["profile"] = {**body["profile"], "territory": {"query": PLACE_TEXT}, "needs_text": NEEDS_TEXT}
+    filed = desk.filed(**body)
+    case = f"/v1/cases/{filed['case_id']}"
+    withdrawn = desk.client.post(
+        f"{case}/withdraw", json={"reason": WITHDRAW_REASON}, headers=bearer(filed["tracking_token"])
+    )
+    assert withdrawn.status_code == 200, withdrawn.text
+    admin = desk.client.get(case, headers=bearer(desk.token("admin")[0]))
+    own = desk.client.get(case, headers=bearer(desk.token(ti=("gers-tarn-et-garonne",))[0]))
+    assert admin.status_code == own.status_code == 200
+
+    seen_by_admin = admin.json()
+    assert seen_by_admin["profile"]["given"]["needs_text"] is None
+    assert seen_by_admin["profile"]["given"]["territory"]["query"] is None
+    assert [m["text"] for m in seen_by_admin["profile"]["resolved"]["needs"]["from_text"]] == [None]
+    assert [e["note"] for e in seen_by_admin["history"] if e["kind"] == "withdrawn"] == [None]
+    # the case itself stays readable: what the match made of the text, the commune, the status
+    assert seen_by_admin["profile"]["resolved"]["needs"]["from_text"][0]["code"] == "recrutement"
+    assert seen_by_admin["profile"]["resolved"]["territory"]["code"] == "32160"
+    assert seen_by_admin["status"] == "withdrawn"
+    for typed in ("Lanvin", "soudeur", "autre solution", PLACE_TEXT):
+        assert typed not in admin.text
+
+    seen_by_queue = own.json()
+    assert seen_by_queue["profile"]["given"]["needs_text"] == NEEDS_TEXT
+    assert seen_by_queue["profile"]["given"]["territory"]["query"] == PLACE_TEXT
+    assert [e["note"] for e in seen_by_queue["history"] if e["kind"] == "withdrawn"] == [WITHDRAW_REASON]
+
+
+def test_notes_written_by_staff_stay_visible_to_an_admin(desk: Desk) -> None:
+    filed = desk.filed()
+    case = f"/v1/cases/{filed['case_id']}"
+    own = bearer(desk.token(ti=("gers-tarn-et-garonne",))[0])
+    moved = desk.client.post(
+        f"{case}/transitions", json={"to": "acknowledged", "version": 1, "note": "Reçu"}, headers=own
+    )
+    assert moved.status_code == 200, moved.text
+    admin = desk.client.get(case, headers=bearer(desk.token("admin")[0])).json()
+    assert [e["note"] for e in admin["history"] if e["kind"] == "transition"] == ["Reçu"]
+
+
+def _text_fields(model: type[BaseModel], prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    """The paths of the fields of a request model whose values are plain strings."""
+    found: list[tuple[str, ...]] = []
+    for name, info in model.model_fields.items():
+        for kind in (info.annotation, *get_args(info.annotation)):
+            if isinstance(kind, type) and issubclass(kind, BaseModel):
+                found.extend(_text_fields(kind, (*prefix, name)))
+            elif kind is str and not any(getattr(m, "pattern", None) for m in info.metadata):
+                found.append((*prefix, name))
+    return sorted(set(found))
+
+
+def test_every_text_field_of_the_profile_is_either_a_code_or_hidden_from_an_admin() -> None:
+    """A new free-text field of the profile must be added to APPLICANT_TEXT (or declared a code here)."""
+    codes = {
+        ("siret",),
+        ("needs",),  # codes of the taxonomy
+        ("answers",),  # question ids, and answers that are yes/no, numbers, dates, choices or codes
+        ("territory", "commune"),
+        ("territory", "postal_code"),
+        ("company", "tranche_effectif"),
+        ("company", "naf"),
+    }
+    hidden = {path[1:] for path in APPLICANT_TEXT}
+    assert set(_text_fields(MatchRequest)) == codes | hidden

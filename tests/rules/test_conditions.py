@@ -179,6 +179,7 @@ def test_composite_reads_and_leaves_cover_the_nested_conditions() -> None:
         F.COMPANY_CATEGORY,
         F.COMPANY_TURNOVER,
         F.COMPANY_BALANCE_SHEET,
+        F.COMPANY_CATEGORY_DECIDED_BY,
     )
     assert [type(leaf).__name__ for leaf in condition.leaves()] == ["NumberInRange", "ValueIn", "NumberInRange"]
 
@@ -407,6 +408,34 @@ def test_category_overlap_does_not_ask_for_an_exact_figure_already_known() -> No
     assert result.result is UNKNOWN
     # the headcount is exact; the turnover is only a range, so it is still asked
     assert result.missing == (F.COMPANY_TURNOVER, F.COMPANY_BALANCE_SHEET)
+
+
+def test_category_overlap_does_not_ask_for_a_headcount_known_exactly_but_asks_for_a_band() -> None:
+    # the service keeps the headcount as an interval: an exact one (30 to 30) is a fact given
+    exact = {F.COMPANY_CATEGORY: frozenset({"pme", "eti"}), F.COMPANY_HEADCOUNT: Interval(30, 30)}
+    assert evaluate({"type": "company_category", "in": ["pme"]}, exact).missing == (
+        F.COMPANY_TURNOVER,
+        F.COMPANY_BALANCE_SHEET,
+    )
+    band = {**exact, F.COMPANY_HEADCOUNT: Interval(20, 49)}
+    assert evaluate({"type": "company_category", "in": ["pme"]}, band).missing == (
+        F.COMPANY_HEADCOUNT,
+        F.COMPANY_TURNOVER,
+        F.COMPANY_BALANCE_SHEET,
+    )
+
+
+def test_category_overlap_asks_only_for_the_figures_that_still_decide_the_category() -> None:
+    # 20 to 49 persons: PME or ETI whatever the exact headcount; only the money figures decide
+    facts = {
+        F.COMPANY_CATEGORY: frozenset({"pme", "eti"}),
+        F.COMPANY_HEADCOUNT: Interval(20, 49),
+        F.COMPANY_CATEGORY_DECIDED_BY: frozenset({F.COMPANY_TURNOVER, F.COMPANY_BALANCE_SHEET}),
+    }
+    result = evaluate({"type": "company_category", "in": ["pme"]}, facts)
+    assert (result.result, result.missing) == (UNKNOWN, (F.COMPANY_TURNOVER, F.COMPANY_BALANCE_SHEET))
+    only_turnover = {**facts, F.COMPANY_CATEGORY_DECIDED_BY: frozenset({F.COMPANY_TURNOVER})}
+    assert evaluate({"type": "company_category", "in": ["pme"]}, only_turnover).missing == (F.COMPANY_TURNOVER,)
 
 
 def test_category_absent_is_unknown_with_the_category_missing() -> None:

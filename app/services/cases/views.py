@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
@@ -56,7 +57,7 @@ class CaseViews:
             **self._summary_fields(case, staff, now),
             message=case.message if in_queue else None,
             routing=case.routing,
-            profile=case.profile,
+            profile=case.profile if in_queue else without_applicant_text(case.profile),
             verdicts=case.verdicts,
             catalogue_version=case.catalogue_version,
             as_of=case.as_of,
@@ -70,7 +71,8 @@ class CaseViews:
                     from_status=e.from_status,
                     to_status=e.to_status,
                     detail=e.detail,
-                    note=e.note,
+                    # What the applicant wrote (a withdraw reason) is personal, like its message.
+                    note=e.note if in_queue or e.actor_kind != "applicant" else None,
                     version=e.version,
                 )
                 for e in events
@@ -129,6 +131,31 @@ def public_view(session: Session, ctx: MatchContext, case: CaseFile) -> PublicCa
         ],
         can_withdraw=case.status in OPEN_STATUSES,
     )
+
+
+#: where the profile snapshot keeps what the applicant wrote in its own words (the other values of
+#: the profile are codes, numbers, dates and choices); tests/routers/test_access.py checks that
+#: every text field of the match request is either here or a code
+APPLICANT_TEXT = (("given", "needs_text"), ("given", "territory", "query"))
+
+
+def without_applicant_text(profile: dict[str, Any]) -> dict[str, Any]:
+    """The profile snapshot as an admin sees it: what the applicant wrote is hidden (None), as its
+    contact and message are; the facts the match read from it (codes, numbers) stay."""
+    shown = copy.deepcopy(profile)
+    for *parents, key in APPLICANT_TEXT:
+        inner: Any = shown
+        for name in parents:
+            inner = inner.get(name) if isinstance(inner, dict) else None
+        if isinstance(inner, dict) and key in inner:
+            inner[key] = None
+    # The needs read from the text quote the part of it each one matched.
+    needs = shown.get("resolved", {}).get("needs")
+    if isinstance(needs, dict):
+        for found in needs.get("from_text") or ():
+            if isinstance(found, dict) and "text" in found:
+                found["text"] = None
+    return shown
 
 
 def queue_of(ctx: MatchContext, case: CaseFile) -> Queue:
