@@ -80,6 +80,8 @@ class Queue:
     ti_id: str | None
     region_code: str | None
     recipient: Contact | None
+    #: the recipient is the TI's fallback contact (no chef de projet known), not its chef de projet
+    fallback: bool = False
 
 
 @dataclass(frozen=True)
@@ -164,10 +166,11 @@ def build_routing(
         contact = animators.chef_de_projet or animators.fallback
         if contact is None:
             continue
-        kind = "Chef de projet" if animators.chef_de_projet else "Interlocuteur"
+        fallback = animators.chef_de_projet is None
+        kind = "Interlocuteur de repli" if fallback else "Chef de projet"
         name = f"{kind} du Territoire d'industrie {territory.name} ({contact.organisation})"
         queue_id = f"ti:{territory.id}"
-        queues[queue_id] = Queue(queue_id, "industry_territory", name, territory.id, None, contact)
+        queues[queue_id] = Queue(queue_id, "industry_territory", name, territory.id, None, contact, fallback)
     regional = definition.regional_queues
     for region in geography.regions.values():
         queue_id = f"region:{region.code}"

@@ -46,8 +46,10 @@ _OPENING = "Période d'ouverture"
 @dataclass(frozen=True)
 class Validity:
     """When a scheme can be applied for. Unknown dates stay unknown: `last_known_open_on` is
-    the latest date a source shows it open, `closed_as_of` a date by which a source says it
-    has closed; between the two, whether it is open is unknown."""
+    the latest date a source shows it open (without `opens_on`, it also shows that the scheme
+    had opened by then: open from that day to `closes_on`, or for good when `open_ended`),
+    `closed_as_of` a date by which a source says it has closed; between the two, whether it is
+    open is unknown."""
 
     opens_on: date | None = None
     closes_on: date | None = None
@@ -65,7 +67,11 @@ class Validity:
             return self._result(
                 Outcome.NOT_MET, as_of, f"clos (au plus tard le {format_date(self.closed_as_of)} selon les sources)"
             )
-        opened = self.opens_on is not None and as_of >= self.opens_on
+        # Without an opening day, a day a source shows the scheme open proves it had opened by
+        # then (a call whose launch no source gives, but whose deadline is known).
+        opened = (self.opens_on is not None and as_of >= self.opens_on) or (
+            self.opens_on is None and self.last_known_open_on is not None and as_of >= self.last_known_open_on
+        )
         still_open = (
             (self.closes_on is not None and as_of <= self.closes_on)
             or self.open_ended
@@ -77,7 +83,12 @@ class Validity:
 
     @cached_property
     def window(self) -> str:
-        start = f"depuis le {format_date(self.opens_on)}" if self.opens_on else "date d'ouverture inconnue"
+        if self.opens_on:
+            start = f"depuis le {format_date(self.opens_on)}"
+        elif self.last_known_open_on and (self.closes_on or self.open_ended):
+            start = f"date d'ouverture inconnue, ouvert le {format_date(self.last_known_open_on)} selon les sources"
+        else:
+            start = "date d'ouverture inconnue"
         if self.closes_on:
             end = f"jusqu'au {format_date(self.closes_on)}"
         elif self.open_ended:

@@ -105,6 +105,10 @@ class RoutingOut(BaseModel):
     queue: QueueOut
     rule: str
     reason: str
+    fallback: bool = Field(
+        default=False,
+        description="Le destinataire est un interlocuteur de repli : le TI n'a pas de chef de projet connu.",
+    )
     message: str = Field(description="« Votre demande a été transmise à … »")
 
 

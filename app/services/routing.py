@@ -24,6 +24,7 @@ class RouteDecision:
         return {
             "queue_id": self.queue.id,
             "queue_name": self.queue.name,
+            "fallback": self.queue.fallback,
             "rule": self.rule_id,
             "ti_status": self.ti_status,
             "ti_id": self.ti_id,

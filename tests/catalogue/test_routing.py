@@ -140,8 +140,9 @@ def test_an_unknown_placeholder_in_a_reason_is_refused_at_that_reason(
 ) -> None:
     edit(
         routing,
-        "    reason: >-\n      {commune} fait partie du Territoire d'industrie {ti}, qui n'a pas de chef de projet :\n"
-        "      {organisation} anime le programme et reçoit les demandes.{others}\n",
+        "    reason: >-\n"
+        "      {commune} fait partie du Territoire d'industrie {ti}, qui n'a pas de chef de projet connu :\n"
+        "      la demande va à un interlocuteur de repli, {organisation} ({role}).{others}\n",
         '    reason: "{commune} relève de {directeur}, qui anime le programme."\n',
     )
     [problem] = problems(catalogue_dir, store)

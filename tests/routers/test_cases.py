@@ -81,6 +81,8 @@ def test_filing_in_saint_claude_goes_to_the_haut_jura_fallback_the_sous_prefectu
     assert body["routing"]["rule"] == "repli-ti-sans-chef-de-projet"
     assert "Sous-préfecture de Saint-Claude" in body["routing"]["message"]
     assert "n'a pas de chef de projet" in body["routing"]["reason"]
+    assert "interlocuteur de repli" in body["routing"]["reason"]
+    assert body["routing"]["fallback"] is True
     jura = desk.client.get("/v1/cases", headers=lead(desk, ("haut-jura",))).json()
     assert [item["id"] for item in jura["items"]] == [body["case_id"]]
 

@@ -280,3 +280,29 @@ def test_a_verdict_to_settle_is_never_worded_as_ineligible() -> None:
     assert labels[VerdictKind.UNDETERMINED] == "à préciser"
     assert len(set(labels.values())) == len(labels)
     assert [k.rank for k in VerdictKind] == sorted(k.rank for k in VerdictKind)
+
+
+@pytest.mark.parametrize(
+    ("as_of", "expected"),
+    [
+        (date(2026, 11, 29), UNKNOWN),
+        (date(2026, 11, 30), MET),
+        (date(2026, 12, 15), MET),
+        (date(2026, 12, 16), NOT_MET),
+    ],
+)
+def test_without_opening_day_a_day_shown_open_opens_the_window_up_to_its_deadline(
+    as_of: date, expected: Outcome
+) -> None:
+    validity = Validity(closes_on=date(2026, 12, 15), last_known_open_on=date(2026, 11, 30))
+    assert validity.on(as_of).result is expected
+    assert validity.window == (
+        "dispositif ouvert (date d'ouverture inconnue, ouvert le 30/11/2026 selon les sources, jusqu'au 15/12/2026)"
+    )
+
+
+def test_without_opening_day_or_end_a_day_shown_open_is_open_that_day_only() -> None:
+    validity = Validity(last_known_open_on=date(2024, 4, 30))
+    assert validity.on(date(2024, 4, 30)).result is MET
+    assert validity.on(date(2024, 5, 1)).result is UNKNOWN
+    assert validity.on(date(2024, 4, 29)).result is UNKNOWN

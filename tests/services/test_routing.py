@@ -53,6 +53,7 @@ def test_l_isle_jourdain_goes_to_the_chef_de_projet_of_gers_tarn_et_garonne(matc
     assert decision.queue.name in decision.message
     assert decision.queue.recipient is not None
     assert decision.queue.recipient.organisation == "PETR Pays Portes de Gascogne"
+    assert not decision.queue.fallback
 
 
 @pytest.mark.parametrize(("code", "name"), [("39478", "Saint-Claude"), ("39368", "Hauts de Bienne")])
@@ -66,7 +67,8 @@ def test_haut_jura_communes_go_to_the_sous_prefecture_which_stands_in_for_a_chef
     assert f"{name} ({code})" in decision.reason
     assert "Sous-préfecture de Saint-Claude" in decision.reason
     assert "pas de chef de projet" in decision.reason
-    assert decision.queue.name.startswith("Interlocuteur du Territoire d'industrie Haut-Jura")
+    assert decision.queue.name.startswith("Interlocuteur de repli du Territoire d'industrie Haut-Jura")
+    assert decision.queue.fallback
 
 
 def test_morez_is_resolved_to_hauts_de_bienne_and_routed_to_haut_jura(match_context: MatchContext) -> None:
@@ -145,6 +147,7 @@ def test_the_record_carries_the_decision_and_its_reasons(match_context: MatchCon
     assert record["reason"] == decision.reason
     assert record["message"] == decision.message
     assert record["queue_name"] == decision.queue.name
+    assert record["fallback"] is True
 
 
 def test_the_record_of_a_regional_decision_has_no_ti(match_context: MatchContext) -> None:

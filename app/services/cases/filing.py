@@ -176,6 +176,7 @@ def _file_case(
             queue=queue_out(decision.queue),
             rule=decision.rule_id,
             reason=decision.reason,
+            fallback=decision.queue.fallback,
             message=decision.message,
         ),
         flagged_ineligible=flagged,
