@@ -11,15 +11,19 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
+from typing import Any
 
 from fastapi import FastAPI
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Match
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.body_limit import BodySizeLimit
 from app.clock import utc_now
 from app.company.directory import SireneClient
 from app.db import create_db_engine, session_factory
 from app.migrate import DatabaseNotReady, prepare_database
-from app.problems import install_problem_handlers
+from app.problems import install_problem_handlers, problem_schemas
 from app.routers import cases, companies, health, matching, schemes, stats, territories
 from app.services.matching import MatchContext, load_match_context
 from app.services.tokens import load_token_key
@@ -34,6 +38,58 @@ d'industrie, quelles aides publiques elle peut obtenir et pourquoi, critère par
 
 Les erreurs suivent la RFC 9457 (`application/problem+json`), en français.
 """
+
+
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+
+
+class MethodsOfPath:
+    """Answers OPTIONS for every path: 204 with Allow listing every method the path accepts.
+
+    The router alone answers OPTIONS with the 405 of the first route of the path, whose Allow
+    names that route's method only (`OPTIONS /v1/cases` said POST, not GET). A path that no route
+    serves goes on to the router, which answers the French 404.
+    """
+
+    def __init__(self, app: ASGIApp, routes: list[BaseRoute]) -> None:
+        self.app = app
+        self.routes = routes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "OPTIONS":
+            # Each method is tried against the routes (included routers too): the path accepts it
+            # when a route matches it fully.
+            methods = {
+                method
+                for method in _METHODS
+                if any(route.matches({**scope, "method": method})[0] is Match.FULL for route in self.routes)
+            }
+            if methods:
+                allow = ", ".join(sorted(methods | {"OPTIONS"}))
+                await Response(status_code=204, headers={"Allow": allow})(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+def document_errors(app: FastAPI) -> None:
+    """The OpenAPI document states every status of every route, with its problem+json body.
+
+    Each route's responses are completed from its dependencies (app.problems.ProblemRoute); the
+    Problem schema they refer to is added here, once.
+    """
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = generate()
+            schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+            schemas.update(problem_schemas())
+            # FastAPI's own 422 body is never sent: every 422 is a Problem (see app.problems).
+            for unused in ("HTTPValidationError", "ValidationError"):
+                schemas.pop(unused, None)
+        return app.openapi_schema  # type: ignore[return-value]
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def create_app(
@@ -93,6 +149,7 @@ def create_app(
     app.state.db_sessions = session_factory(engine)
     app.state.clock = clock
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(MethodsOfPath, routes=app.routes)
     install_problem_handlers(app)
     app.include_router(health.router)
     app.include_router(territories.router)
@@ -101,4 +158,5 @@ def create_app(
     app.include_router(schemes.router)
     app.include_router(cases.router)
     app.include_router(stats.router)
+    document_errors(app)
     return app

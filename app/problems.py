@@ -9,18 +9,21 @@ from __future__ import annotations
 
 import logging
 import traceback
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from http import HTTPStatus
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import FastAPI, Request
+from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.error_messages import field_path, french_message
 from app.errors import DomainError, ErrorKind
+from app.schemas.problem import Problem
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_BASE = "urn:guichet-ti:probleme:"
@@ -222,3 +225,147 @@ def install_problem_handlers(app: FastAPI) -> None:
     sql_logger = logging.getLogger(_SQL_LOGGER)
     if not any(isinstance(f, HiddenRows) for f in sql_logger.filters):
         sql_logger.addFilter(HiddenRows())
+
+
+# --- The OpenAPI side of the same mapping: which statuses a route can answer, with which body.
+
+#: A French example of each status, as the handlers above write it (`instance` left out: it is the path).
+_EXAMPLES: dict[int, tuple[str, str, str]] = {
+    400: ("requete-illisible", "Requête illisible", "Le corps de la requête n'est pas un JSON lisible."),
+    401: ("authentification-requise", "Authentification requise", "Jeton absent : envoyez l'en-tête Authorization."),
+    403: ("acces-refuse", "Accès refusé", "Un jeton de suivi ne donne accès qu'à son dossier : le lire, le retirer."),
+    404: ("introuvable", "Ressource introuvable", "Aucune ressource à cette adresse."),
+    409: (
+        "transition-interdite",
+        "Transition interdite",
+        "Un dossier clos ne change plus de statut. Statuts possibles depuis « Clos » : aucun.",
+    ),
+    412: (
+        "version-perimee",
+        "Version périmée",
+        "Le dossier est à la version 4 : relisez-le avant de le modifier ; rien n'a été changé.",
+    ),
+    413: ("requete-trop-grosse", "Requête trop volumineuse", "Le corps de la requête dépasse 64 Ko."),
+    422: ("donnees-invalides", "Données invalides", "company.headcount : nombre entier attendu"),
+    428: (
+        "version-requise",
+        "Version requise",
+        "La version du dossier que vous avez lue est requise. Envoyez-la dans l'en-tête If-Match (la valeur "
+        "de l'ETag) ou dans le champ version.",
+    ),
+    503: ("service-indisponible", "Service indisponible", "Le service ne peut pas répondre pour l'instant."),
+    504: (
+        "annuaire-delai-depasse",
+        "L'annuaire des entreprises n'a pas répondu à temps",
+        "Consultation de l'annuaire impossible : pas de réponse dans le délai.",
+    ),
+}
+_EXAMPLE_MEMBERS: dict[int, dict[str, Any]] = {
+    422: {"errors": [{"field": "company.headcount", "message": "nombre entier attendu"}]},
+}
+#: What each status means to a client, whatever the route.
+_DESCRIPTIONS: dict[int, str] = {
+    400: "Corps de requête illisible.",
+    401: "Jeton absent, inconnu, révoqué ou expiré.",
+    403: "Ce jeton ne donne pas accès à cette opération.",
+    404: "Ressource introuvable (ou hors de vos files).",
+    409: "Changement refusé dans l'état actuel de la ressource.",
+    412: "La version envoyée n'est plus la version actuelle.",
+    413: "Corps de requête trop volumineux.",
+    422: "Données invalides : les champs en cause sont dans errors.",
+    428: "La version lue est requise (If-Match ou champ version).",
+    503: "Un service dont dépend la réponse est indisponible ou non configuré.",
+    504: "Un service dont dépend la réponse n'a pas répondu à temps.",
+}
+_HEADER_DESCRIPTIONS = {"WWW-Authenticate": "Défi d'authentification (RFC 6750) : Bearer."}
+#: what a route with a request body can answer before reading it: unreadable (400), too large (413)
+BODY_STATUSES = (400, 413)
+_PROBLEM_SCHEMA_REF = {"$ref": "#/components/schemas/Problem"}
+
+
+def _problem_response_doc(status: int) -> dict[str, Any]:
+    slug, title, detail = _EXAMPLES[status]
+    example = {"type": PROBLEM_BASE + slug, "title": title, "status": status, "detail": detail}
+    doc: dict[str, Any] = {
+        "description": _DESCRIPTIONS[status],
+        "content": {
+            PROBLEM_MEDIA_TYPE: {"schema": _PROBLEM_SCHEMA_REF, "example": example | _EXAMPLE_MEMBERS.get(status, {})}
+        },
+    }
+    headers = {
+        name: {"description": _HEADER_DESCRIPTIONS.get(name, name), "required": True, "schema": {"type": "string"}}
+        for kind, kind_headers in HEADERS_OF_KIND.items()
+        if STATUS_OF_KIND[kind] == status
+        for name in kind_headers
+    }
+    if headers:
+        doc["headers"] = headers
+    return doc
+
+
+def problem_responses(
+    *kinds: ErrorKind, statuses: Iterable[int] = (), descriptions: dict[int, str] | None = None
+) -> dict[int | str, dict[str, Any]]:
+    """The OpenAPI `responses=` of a route that can raise these kinds of error (and answer these statuses).
+
+    `descriptions` says what a status means on this route, when it says more than the general one.
+    """
+    codes = {STATUS_OF_KIND[kind] for kind in kinds} | set(statuses)
+    responses: dict[int | str, dict[str, Any]] = {status: _problem_response_doc(status) for status in sorted(codes)}
+    for status, description in (descriptions or {}).items():
+        responses[status]["description"] = description
+    return responses
+
+
+DependencyT = TypeVar("DependencyT", bound=Callable[..., Any])
+
+
+def raises(*kinds: ErrorKind) -> Callable[[DependencyT], DependencyT]:
+    """Declares what a dependency can raise: every route that depends on it documents the statuses."""
+
+    def declare(dependency: DependencyT) -> DependencyT:
+        known: tuple[ErrorKind, ...] = getattr(dependency, "__problem_kinds__", ())
+        dependency.__problem_kinds__ = (*known, *kinds)  # type: ignore[attr-defined]
+        return dependency
+
+    return declare
+
+
+def _dependencies(dependant: Dependant) -> Iterator[Dependant]:
+    for sub in dependant.dependencies:
+        yield sub
+        yield from _dependencies(sub)
+
+
+def _has_parameters(dependant: Dependant) -> bool:
+    return any(
+        d.path_params or d.query_params or d.header_params or d.cookie_params or d.body_params
+        for d in (dependant, *_dependencies(dependant))
+    )
+
+
+class ProblemRoute(APIRoute):
+    """A route whose responses state the errors of its dependencies and of its request's shape.
+
+    A route declares the errors of the service it calls (`problem_responses`); the errors of its
+    dependencies (token, database: `raises`) and of the request's shape (400 and 413 for a body,
+    422 for any parameter) are added here, so that no route retypes them. Used as the
+    `route_class` of every router.
+    """
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        super().__init__(path, endpoint, **kwargs)
+        kinds = [k for d in _dependencies(self.dependant) for k in getattr(d.call, "__problem_kinds__", ())]
+        if _has_parameters(self.dependant):
+            kinds.append(ErrorKind.INVALID)
+        statuses = BODY_STATUSES if self.body_field is not None else ()
+        found = problem_responses(*kinds, statuses=statuses)
+        merged = {**found, **self.responses}
+        self.responses = {status: merged[status] for status in sorted(merged, key=str)}
+
+
+def problem_schemas() -> dict[str, Any]:
+    """The component schemas the problem responses refer to (Problem and the models it uses)."""
+    schema = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+    definitions: dict[str, Any] = schema.pop("$defs", {})
+    return {**definitions, "Problem": schema}

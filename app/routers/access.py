@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Header, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from app.db import db_session
-from app.errors import InvalidInput
+from app.errors import ErrorKind, InvalidInput
+from app.problems import raises
 from app.schemas.case import CaseDetail, PublicCase
 from app.services.cases.access import require_staff
 from app.services.tokens import Principal, Staff, Unauthenticated, authenticate
 
 # The commit happens when the route returns, before the answer is sent (scope="function").
-Db = Annotated[Session, Depends(db_session, scope="function")]
+# A database that is down answers 503: declared here, documented on every route that opens a session.
+Db = Annotated[Session, Depends(raises(ErrorKind.UNAVAILABLE)(db_session), scope="function")]
 
 # Declared for the OpenAPI document (the "Authorize" button); the header is read by `principal`.
 _bearer = HTTPBearer(auto_error=False, description="Jeton d'accès (chef de projet, administrateur) ou de suivi.")
@@ -32,6 +34,7 @@ async def now(request: Request) -> datetime:
 Now = Annotated[datetime, Depends(now)]
 
 
+@raises(ErrorKind.UNAUTHENTICATED)
 def principal(
     request: Request,
     session: Db,
@@ -52,6 +55,7 @@ def bearer_token(authorization: str | None) -> str:
     return token
 
 
+@raises(ErrorKind.FORBIDDEN)
 async def staff(caller: Annotated[Principal, Depends(principal)]) -> Staff:
     return require_staff(caller)
 
@@ -82,6 +86,19 @@ def version_read(in_body: int | None, in_header: int | None) -> int | None:
 
 def etag(version: int) -> dict[str, str]:
     return {"ETag": f'"{version}"'}
+
+
+def versioned(status: int = 200, **headers: str) -> dict[int | str, dict[str, Any]]:
+    """The OpenAPI side of `tagged`: the answer carries the ETag (and the other `headers` described)."""
+    described = {"ETag": "La version du dossier, à renvoyer dans If-Match pour le modifier.", **headers}
+    return {
+        status: {
+            "headers": {
+                name: {"description": text, "required": True, "schema": {"type": "string"}}
+                for name, text in described.items()
+            }
+        }
+    }
 
 
 AnswerT = TypeVar("AnswerT", bound=CaseDetail | PublicCase)

@@ -10,8 +10,9 @@ from fastapi.responses import JSONResponse
 from app.api.match_view import MATCH_RECORDER
 from app.cases.lifecycle import CaseStatus
 from app.clock import PARIS
-from app.errors import InvalidInput
-from app.routers.access import Caller, Db, IfMatch, Now, StaffCaller, etag, tagged, version_read
+from app.errors import ErrorKind, InvalidInput
+from app.problems import ProblemRoute, problem_responses
+from app.routers.access import Caller, Db, IfMatch, Now, StaffCaller, etag, tagged, version_read, versioned
 from app.routers.matching import Context, Directory
 from app.schemas.case import (
     AssignIn,
@@ -29,7 +30,11 @@ from app.services.cases import filing, queries, transitions
 from app.services.cases.access import require_applicant
 
 PREFIX = "/v1/cases"
-router = APIRouter(prefix=PREFIX, tags=["Dossiers"])
+router = APIRouter(prefix=PREFIX, tags=["Dossiers"], route_class=ProblemRoute)
+
+
+#: what a change guarded by the version read answers: case unknown, changed meanwhile, version not sent
+VERSIONED_CHANGE = (ErrorKind.NOT_FOUND, ErrorKind.STALE, ErrorKind.VERSION_REQUIRED)
 
 
 def case_links(case_id: uuid.UUID) -> dict[str, str]:
@@ -40,6 +45,9 @@ def case_links(case_id: uuid.UUID) -> dict[str, str]:
     "",
     status_code=201,
     response_model=FiledCase,
+    # Filing reads the directory when the profile gives only a SIRET (503, 504).
+    responses=problem_responses(ErrorKind.INVALID, ErrorKind.UNAVAILABLE, ErrorKind.TIMED_OUT)
+    | versioned(201, Location="L'adresse du dossier déposé."),
     summary="Déposer une demande à partir d'un profil : elle est transmise à la file qui la traite",
 )
 async def file_case(
@@ -95,6 +103,7 @@ def list_cases(
 @router.get(
     "/{case_id}",
     response_model=CaseDetail | PublicCase,
+    responses=problem_responses(ErrorKind.NOT_FOUND) | versioned(),
     summary="Un dossier : vue de la file (avec historique et notes internes) ou vue du demandeur (jeton de suivi)",
 )
 def read_case(
@@ -103,7 +112,12 @@ def read_case(
     return tagged(response, queries.read_case(session, context, caller, case_id, at))
 
 
-@router.post("/{case_id}/transitions", response_model=CaseDetail, summary="Changer le statut d'un dossier")
+@router.post(
+    "/{case_id}/transitions",
+    response_model=CaseDetail,
+    responses=problem_responses(*VERSIONED_CHANGE, ErrorKind.CONFLICT) | versioned(),
+    summary="Changer le statut d'un dossier",
+)
 def change_status(
     case_id: uuid.UUID,
     body: StatusChangeIn,
@@ -120,7 +134,12 @@ def change_status(
     )
 
 
-@router.post("/{case_id}/assign", response_model=CaseDetail, summary="Confier le dossier à un collègue de la file")
+@router.post(
+    "/{case_id}/assign",
+    response_model=CaseDetail,
+    responses=problem_responses(*VERSIONED_CHANGE) | versioned(),
+    summary="Confier le dossier à un collègue de la file",
+)
 def assign(
     case_id: uuid.UUID,
     body: AssignIn,
@@ -140,6 +159,7 @@ def assign(
     "/{case_id}/notes",
     status_code=201,
     response_model=CaseDetail,
+    responses=problem_responses(ErrorKind.NOT_FOUND) | versioned(201),
     summary="Ajouter une note interne (jamais montrée au demandeur)",
 )
 def add_note(
@@ -148,7 +168,12 @@ def add_note(
     return tagged(response, transitions.add_note(session, context, caller, case_id, body, at))
 
 
-@router.post("/{case_id}/reroute", response_model=CaseDetail, summary="Réorienter le dossier vers une autre file")
+@router.post(
+    "/{case_id}/reroute",
+    response_model=CaseDetail,
+    responses=problem_responses(*VERSIONED_CHANGE) | versioned(),
+    summary="Réorienter le dossier vers une autre file",
+)
 def reroute(
     case_id: uuid.UUID,
     body: RerouteIn,
@@ -164,7 +189,14 @@ def reroute(
     )
 
 
-@router.post("/{case_id}/withdraw", response_model=PublicCase, summary="Retirer sa demande (jeton de suivi)")
+@router.post(
+    "/{case_id}/withdraw",
+    response_model=PublicCase,
+    # A staff token is refused (403): only the applicant withdraws. No version is required (no 428).
+    responses=problem_responses(ErrorKind.FORBIDDEN, ErrorKind.NOT_FOUND, ErrorKind.CONFLICT, ErrorKind.STALE)
+    | versioned(),
+    summary="Retirer sa demande (jeton de suivi)",
+)
 def withdraw(
     case_id: uuid.UUID,
     context: Context,

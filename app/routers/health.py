@@ -6,13 +6,20 @@ from fastapi import APIRouter, Depends, Request
 from starlette.concurrency import run_in_threadpool
 
 from app.db import database_state
+from app.errors import ErrorKind
+from app.problems import ProblemRoute, problem_responses
 from app.routers.matching import Directory, match_context
 from app.services.matching import MatchContext
 
-router = APIRouter(tags=["Service"])
+router = APIRouter(tags=["Service"], route_class=ProblemRoute)
 
 
-@router.get("/health", summary="État du service et versions des données chargées")
+@router.get(
+    "/health",
+    summary="État du service et versions des données chargées",
+    # The database is pinged: when it is required and down, the service is unavailable.
+    responses=problem_responses(ErrorKind.UNAVAILABLE),
+)
 async def health(
     request: Request, context: Annotated[MatchContext, Depends(match_context)], directory: Directory
 ) -> dict[str, Any]:

@@ -8,10 +8,12 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from app.api.match_view import match_json
 from app.clock import today_in_paris
 from app.company.directory import SireneClient
+from app.errors import ErrorKind
+from app.problems import ProblemRoute, problem_responses
 from app.schemas.match import MatchRequest, MatchResponse
 from app.services.matching import MatchContext, match_request
 
-router = APIRouter(prefix="/v1", tags=["Éligibilité"])
+router = APIRouter(prefix="/v1", tags=["Éligibilité"], route_class=ProblemRoute)
 
 
 async def match_context(request: Request) -> MatchContext:
@@ -34,6 +36,8 @@ Directory = Annotated[SireneClient, Depends(sirene_client)]
 @router.post(
     "/match",
     response_model=MatchResponse,
+    # 503 and 504: a profile given by its SIRET alone, when the directory cannot be read.
+    responses=problem_responses(ErrorKind.INVALID, ErrorKind.UNAVAILABLE, ErrorKind.TIMED_OUT),
     summary="Les dispositifs d'une entreprise : verdict, critère par critère, et questions suivantes",
 )
 async def match(

@@ -5,12 +5,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from app.errors import ErrorKind
+from app.problems import ProblemRoute, problem_responses
 from app.routers.matching import Context
 from app.schemas.match import NeedOut, SchemeList
 from app.schemas.scheme import SchemeDetail, scheme_detail
 from app.services import schemes as service
 
-router = APIRouter(prefix="/v1", tags=["Catalogue"])
+router = APIRouter(prefix="/v1", tags=["Catalogue"], route_class=ProblemRoute)
 
 
 @router.get("/schemes", response_model=SchemeList, summary="Les dispositifs du catalogue")
@@ -22,7 +24,12 @@ def list_schemes(
     return service.list_schemes(context.catalogue, need=need, open_on=open_on)
 
 
-@router.get("/schemes/{scheme_id}", response_model=SchemeDetail, summary="Un dispositif, avec ses sources")
+@router.get(
+    "/schemes/{scheme_id}",
+    response_model=SchemeDetail,
+    responses=problem_responses(ErrorKind.NOT_FOUND),
+    summary="Un dispositif, avec ses sources",
+)
 def get_scheme(context: Context, scheme_id: str) -> SchemeDetail:
     # The catalogue's own model stays private: the API answers with its own, mapped here.
     return scheme_detail(service.get_scheme(context.catalogue, scheme_id))

@@ -4,12 +4,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 
+from app.errors import ErrorKind
+from app.problems import ProblemRoute, problem_responses
 from app.schemas.territory import IndustryTerritoryDetail, IndustryTerritoryList, ResolutionOut
 from app.services import territories as service
 from app.territory.resolve import QueryKind
 from app.territory.store import TerritoryStore
 
-router = APIRouter(prefix="/v1", tags=["Territoires"])
+router = APIRouter(prefix="/v1", tags=["Territoires"], route_class=ProblemRoute)
 
 
 async def territory_store(request: Request) -> TerritoryStore:
@@ -48,6 +50,7 @@ def list_industry_territories(store: Store) -> IndustryTerritoryList:
 @router.get(
     "/industry-territories/{territory_id}",
     response_model=IndustryTerritoryDetail,
+    responses=problem_responses(ErrorKind.NOT_FOUND),
     summary="Un Territoire d'industrie : périmètre, animation, sources",
 )
 def get_industry_territory(store: Store, territory_id: str) -> IndustryTerritoryDetail:
