@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -9,6 +8,7 @@ from app.api.match_view import match_json
 from app.clock import today_in_paris
 from app.company.directory import SireneClient
 from app.schemas.match import MatchRequest, MatchResponse
+from app.schemas.text import IsoDate
 from app.services.matching import MatchContext, match_request
 
 router = APIRouter(prefix="/v1", tags=["Éligibilité"])
@@ -41,7 +41,7 @@ async def match(
     directory: Directory,
     profile: MatchRequest,
     as_of: Annotated[
-        date | None, Query(description="Date d'évaluation (AAAA-MM-JJ) ; par défaut, aujourd'hui à Paris.")
+        IsoDate | None, Query(description="Date d'évaluation (AAAA-MM-JJ) ; par défaut, aujourd'hui à Paris.")
     ] = None,
 ) -> Response:
     # Awaits only the SIRET lookup, when there is one; the match itself is pure computation of

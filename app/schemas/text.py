@@ -49,6 +49,8 @@ def text_problem(value: str, *, lines: bool = True) -> str | None:
 
 
 def _free_text(value: str) -> str:
+    # A browser sends a textarea's line breaks as CR LF: a newline, kept as one.
+    value = value.replace("\r\n", "\n")
     problem = text_problem(value)
     if problem:
         raise ValueError(problem)
@@ -56,7 +58,7 @@ def _free_text(value: str) -> str:
 
 
 def _one_line(value: str) -> str:
-    problem = text_problem(value, lines=False)
+    problem = text_problem(value.replace("\r\n", "\n"), lines=False)
     if problem:
         raise ValueError(problem)
     return value

@@ -68,6 +68,11 @@ def test_free_text_refuses_controls_lone_surrogates_and_blank_text_in_french(tex
     assert fragment in refusal(FreeText, text)
 
 
+def test_a_browser_s_line_break_is_one_newline_and_a_lone_carriage_return_is_refused() -> None:
+    assert TypeAdapter(FreeText).validate_python("ligne 1\r\nligne 2") == "ligne 1\nligne 2"
+    assert "une seule ligne" in refusal(OneLine, "a\r\nb")
+
+
 def test_one_line_text_refuses_line_breaks_that_free_text_accepts() -> None:
     assert TypeAdapter(FreeText).validate_python("a\nb") == "a\nb"
     assert "une seule ligne" in refusal(OneLine, "a\nb")
