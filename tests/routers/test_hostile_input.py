@@ -394,7 +394,7 @@ def test_an_if_match_that_is_no_version_is_a_422(desk: Desk, value: bytes) -> No
     response = desk.client.post(
         f"/v1/cases/{uuid.uuid4()}/transitions",
         json={"to": "acknowledged"},
-        headers={**bearer(token), "If-Match": value},
+        headers=[(k.encode(), v.encode()) for k, v in bearer(token).items()] + [(b"If-Match", value)],
     )
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "If-Match"
