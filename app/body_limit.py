@@ -21,23 +21,34 @@ class BodySizeLimit:
             await self.app(scope, receive, send)
             return
         declared = dict(scope.get("headers", ())).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+        # A Content-Length of thousands of digits is too large, not a number to convert.
+        if declared is not None and declared.isdigit() and (len(declared) > 18 or int(declared) > self.max_bytes):
             await self._refuse(scope, receive, send)
             return
         received = 0
+        exceeded = False
         response_started = False
+        replaced = False
 
         async def limited_receive() -> Message:
-            nonlocal received
+            nonlocal received, exceeded
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
+                    exceeded = True
                     raise BodyTooLarge
             return message
 
         async def tracking_send(message: Message) -> None:
-            nonlocal response_started
+            nonlocal response_started, replaced
+            if exceeded and not response_started:
+                # The application caught BodyTooLarge as a body it could not read (FastAPI answers
+                # 400): whatever it answers, the client learns that the body was too large.
+                response_started = replaced = True
+                await self._refuse(scope, receive, send)
+            if replaced:
+                return
             if message["type"] == "http.response.start":
                 response_started = True
             await send(message)

@@ -27,6 +27,13 @@ _MESSAGES: dict[str, str] = {
     "int_from_float": "un nombre entier est attendu, pas un nombre décimal",
     "float_type": "un nombre est attendu",
     "float_parsing": "un nombre est attendu",
+    "finite_number": "un nombre fini est attendu (NaN et Infinity ne sont pas des nombres)",
+    "int_parsing_size": "nombre entier trop grand",
+    "uuid_type": "identifiant invalide : un UUID est attendu (par exemple 3f2b8c1e-9d4a-4b7e-8f21-0c6d5e4a3b2f)",
+    "uuid_parsing": "identifiant invalide : un UUID est attendu (par exemple 3f2b8c1e-9d4a-4b7e-8f21-0c6d5e4a3b2f)",
+    "uuid_version": "identifiant invalide : un UUID est attendu (par exemple 3f2b8c1e-9d4a-4b7e-8f21-0c6d5e4a3b2f)",
+    "string_unicode": "texte invalide : Unicode attendu",
+    "none_required": "aucune valeur n'est attendue ici (null)",
     "bool_type": "une valeur booléenne (true ou false) est attendue",
     "bool_parsing": "une valeur booléenne (true ou false) est attendue",
     "greater_than": "doit être strictement supérieur à {gt}",
@@ -55,12 +62,20 @@ _MESSAGES: dict[str, str] = {
 }
 
 
+#: for an error of a type not listed above: the person reads French, never pydantic's English
+_ANY_ERROR = "valeur invalide"
+_BOUNDS = ("gt", "ge", "lt", "le")
+
+
 def french_message(error: Mapping[str, Any]) -> str:
-    """The French message of one pydantic error (falls back to pydantic's own text)."""
+    """The French message of one pydantic error."""
     template = _MESSAGES.get(str(error.get("type")))
     if template is None:
-        return str(error.get("msg", "valeur invalide"))
+        return _ANY_ERROR
     context = dict(error.get("ctx") or {})
+    for bound in _BOUNDS:
+        if isinstance(context.get(bound), int | float):
+            context[bound] = _french_number(context[bound])
     if "expected" in context:
         # pydantic lists the allowed values in English ("'a', 'b' or 'c'").
         context["expected"] = str(context["expected"]).replace("' or '", "' ou '")
@@ -70,18 +85,39 @@ def french_message(error: Mapping[str, Any]) -> str:
     try:
         return template.format(**context)
     except (KeyError, IndexError):
-        return str(error.get("msg", "valeur invalide"))
+        return _ANY_ERROR
+
+
+def _french_number(value: float) -> str:
+    """1e13 -> 10 000 000 000 000 (digits grouped by U+202F), 0.5 -> 0,5: as a French reader writes it."""
+    if float(value).is_integer():
+        return f"{int(value):,}".replace(",", "\u202f")
+    return f"{value:,}".replace(",", "\u202f").replace(".", ",")
+
+
+#: a field name longer than this is cut: it is the client's own text (a key of `answers`)
+_MAX_NAME = 80
 
 
 def field_path(location: Sequence[int | str]) -> str:
-    """`("body", "company", "headcount")` -> `company.headcount`; list indexes as `[0]`."""
+    """`("body", "company", "headcount")` -> `company.headcount`; list indexes as `[0]`.
+
+    The names can be keys the client chose (`answers` is a mapping): what cannot be shown is
+    written as an escape (`\\u0000`), so that the path can always be displayed and encoded."""
     parts: list[str] = []
     for item in location:
         if isinstance(item, int):
             parts.append(f"[{item}]")
+        elif item == "[key]":
+            continue  # pydantic's mark of an invalid key: the key itself is the field at fault
         else:
-            parts.append(("." if parts else "") + item)
+            parts.append(("." if parts else "") + _shown(item))
     return "".join(parts)
+
+
+def _shown(name: str) -> str:
+    shown = "".join(ch if ch.isprintable() else f"\\u{ord(ch):04x}" for ch in name)
+    return shown if len(shown) <= _MAX_NAME else shown[: _MAX_NAME - 1] + "…"
 
 
 def data_path(data: Any, error: Mapping[str, Any]) -> tuple[int | str, ...]:

@@ -7,7 +7,9 @@ kind of error and the headers it calls for are decided here.
 
 from __future__ import annotations
 
+import json
 import logging
+import math
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from http import HTTPStatus
@@ -29,6 +31,27 @@ PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_BASE = "urn:guichet-ti:probleme:"
 
 
+class ProblemResponse(JSONResponse):
+    """problem+json that can always be sent: an error may quote what the client sent, and that
+    can hold what UTF-8 cannot encode (a lone surrogate) or JSON cannot write (NaN)."""
+
+    media_type = PROBLEM_MEDIA_TYPE
+
+    def render(self, content: Any) -> bytes:
+        text = json.dumps(_finite(content), ensure_ascii=False, separators=(",", ":"), default=str)
+        return text.encode("utf-8", errors="replace")
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(item) for item in value]
+    return value
+
+
 def problem_response(
     status: int,
     slug: str,
@@ -42,7 +65,7 @@ def problem_response(
     if instance:
         body["instance"] = instance
     body.update(extra)
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
+    return ProblemResponse(body, status_code=status, headers=headers)
 
 
 STATUS_OF_KIND: dict[ErrorKind, int] = {
@@ -123,6 +146,13 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 _HTTP_TITLES = {
+    # FastAPI's only 400: a body it could not read (not UTF-8, nested too deep, a number too long).
+    400: (
+        "corps-illisible",
+        "Corps de la requête illisible",
+        "Le corps de la requête n'a pas pu être lu : du JSON encodé en UTF-8 est attendu, sans imbrication "
+        "excessive ni nombre de plus de 4 300 chiffres.",
+    ),
     404: ("introuvable", "Ressource introuvable", "Aucune ressource à cette adresse."),
     405: ("methode-non-autorisee", "Méthode non autorisée", "Cette méthode HTTP n'est pas acceptée ici."),
     413: ("requete-trop-grosse", "Requête trop volumineuse", "Le corps de la requête est trop volumineux."),

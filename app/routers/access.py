@@ -13,6 +13,7 @@ from app.db import db_session
 from app.errors import ErrorKind, InvalidInput
 from app.problems import raises
 from app.schemas.case import CaseDetail, PublicCase
+from app.schemas.text import MAX_VERSION
 from app.services.cases.access import require_staff
 from app.services.tokens import Principal, Staff, Unauthenticated, authenticate
 
@@ -69,7 +70,13 @@ async def if_match(value: Annotated[str | None, Header(alias="If-Match")] = None
     if value is None:
         return None
     text = value.strip().removeprefix("W/").strip('"')
-    if not text.isdigit() or int(text) < 1:
+    # ASCII digits only ("²" is a digit to Python, not to int()), and no more than a version can
+    # have: a header of thousands of digits is not a number to convert.
+    if (
+        not (text.isascii() and text.isdigit())
+        or len(text) > len(str(MAX_VERSION))
+        or not 1 <= int(text) <= MAX_VERSION
+    ):
         raise InvalidInput("If-Match", 'version du dossier attendue, par exemple "3" (valeur de l\'en-tête ETag)')
     return int(text)
 

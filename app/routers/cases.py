@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
@@ -26,6 +25,7 @@ from app.schemas.case import (
     StatusChangeIn,
     WithdrawIn,
 )
+from app.schemas.text import Identifier, IsoDate, QueueId
 from app.services.cases import filing, queries, transitions
 from app.services.cases.access import require_applicant
 
@@ -57,7 +57,9 @@ async def file_case(
     directory: Directory,
     session: Db,
     at: Now,
-    as_of: Annotated[date | None, Query(description="Date d'évaluation ; défaut : le jour du dépôt, à Paris.")] = None,
+    as_of: Annotated[
+        IsoDate | None, Query(description="Date d'évaluation (AAAA-MM-JJ) ; défaut : le jour du dépôt, à Paris.")
+    ] = None,
 ) -> JSONResponse:
     try:
         filed = await filing.file_case(
@@ -86,9 +88,9 @@ def list_cases(
     caller: StaffCaller,
     at: Now,
     status: Annotated[list[CaseStatus] | None, Query(description="Un ou plusieurs statuts.")] = None,
-    scheme: Annotated[str | None, Query(description="Identifiant d'un dispositif demandé.")] = None,
-    ti: Annotated[str | None, Query(description="Identifiant de TI.")] = None,
-    queue: Annotated[str | None, Query(description="File : ti:<id> ou region:<code>.")] = None,
+    scheme: Annotated[Identifier | None, Query(description="Identifiant d'un dispositif demandé.")] = None,
+    ti: Annotated[Identifier | None, Query(description="Identifiant de TI.")] = None,
+    queue: Annotated[QueueId | None, Query(description="File : ti:<id> ou region:<code>.")] = None,
     waiting_more_than_days: Annotated[
         int | None, Query(ge=0, le=3650, description="Déposés depuis plus de N jours.")
     ] = None,

@@ -8,6 +8,7 @@ from app.errors import ErrorKind
 from app.problems import ProblemRoute, problem_responses
 from app.routers.matching import Context, Directory
 from app.schemas.company import CompanyOut
+from app.schemas.text import ShortCode
 from app.services import companies as service
 
 router = APIRouter(prefix="/v1", tags=["Entreprises"], route_class=ProblemRoute)
@@ -33,6 +34,8 @@ router = APIRouter(prefix="/v1", tags=["Entreprises"], route_class=ProblemRoute)
 async def get_company(
     context: Context,
     directory: Directory,
-    siret: Annotated[str, Path(description="SIRET de l'établissement, 14 chiffres.", examples=["73282932000074"])],
+    siret: Annotated[
+        ShortCode, Path(description="SIRET de l'établissement, 14 chiffres.", examples=["73282932000074"])
+    ],
 ) -> CompanyOut:
     return await service.get_company(context.territories, context.naf, directory, siret)

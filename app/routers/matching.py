@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -11,6 +10,7 @@ from app.company.directory import SireneClient
 from app.errors import ErrorKind
 from app.problems import ProblemRoute, problem_responses
 from app.schemas.match import MatchRequest, MatchResponse
+from app.schemas.text import IsoDate
 from app.services.matching import MatchContext, match_request
 
 router = APIRouter(prefix="/v1", tags=["Éligibilité"], route_class=ProblemRoute)
@@ -45,7 +45,7 @@ async def match(
     directory: Directory,
     profile: MatchRequest,
     as_of: Annotated[
-        date | None, Query(description="Date d'évaluation (AAAA-MM-JJ) ; par défaut, aujourd'hui à Paris.")
+        IsoDate | None, Query(description="Date d'évaluation (AAAA-MM-JJ) ; par défaut, aujourd'hui à Paris.")
     ] = None,
 ) -> Response:
     # Awaits only the SIRET lookup, when there is one; the match itself is pure computation of

@@ -1,15 +1,15 @@
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 
 from app.errors import ErrorKind
 from app.problems import ProblemRoute, problem_responses
 from app.routers.matching import Context
 from app.schemas.match import NeedOut, SchemeList
 from app.schemas.scheme import SchemeDetail, scheme_detail
+from app.schemas.text import Identifier, IsoDate
 from app.services import schemes as service
 
 router = APIRouter(prefix="/v1", tags=["Catalogue"], route_class=ProblemRoute)
@@ -18,8 +18,10 @@ router = APIRouter(prefix="/v1", tags=["Catalogue"], route_class=ProblemRoute)
 @router.get("/schemes", response_model=SchemeList, summary="Les dispositifs du catalogue")
 def list_schemes(
     context: Context,
-    need: Annotated[str | None, Query(description="Code de besoin (GET /v1/needs).")] = None,
-    open_on: Annotated[date | None, Query(description="Exclure les dispositifs clos à cette date.")] = None,
+    need: Annotated[Identifier | None, Query(description="Code de besoin (GET /v1/needs).")] = None,
+    open_on: Annotated[
+        IsoDate | None, Query(description="Exclure les dispositifs clos à cette date (AAAA-MM-JJ).")
+    ] = None,
 ) -> SchemeList:
     return service.list_schemes(context.catalogue, need=need, open_on=open_on)
 
@@ -30,7 +32,7 @@ def list_schemes(
     responses=problem_responses(ErrorKind.NOT_FOUND),
     summary="Un dispositif, avec ses sources",
 )
-def get_scheme(context: Context, scheme_id: str) -> SchemeDetail:
+def get_scheme(context: Context, scheme_id: Annotated[Identifier, Path()]) -> SchemeDetail:
     # The catalogue's own model stays private: the API answers with its own, mapped here.
     return scheme_detail(service.get_scheme(context.catalogue, scheme_id))
 

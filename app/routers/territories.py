@@ -2,11 +2,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 
 from app.errors import ErrorKind
 from app.problems import ProblemRoute, problem_responses
 from app.schemas.territory import IndustryTerritoryDetail, IndustryTerritoryList, ResolutionOut
+from app.schemas.text import Identifier, OneLine
 from app.services import territories as service
 from app.territory.resolve import QueryKind
 from app.territory.store import TerritoryStore
@@ -30,7 +31,7 @@ Store = Annotated[TerritoryStore, Depends(territory_store)]
 def resolve(
     store: Store,
     q: Annotated[
-        str,
+        OneLine,
         Query(
             description="Code INSEE (même ancien), code postal, ou nom avec département facultatif : "
             "« St Claude 39 », « lisle jourdain », « Morez ».",
@@ -53,5 +54,5 @@ def list_industry_territories(store: Store) -> IndustryTerritoryList:
     responses=problem_responses(ErrorKind.NOT_FOUND),
     summary="Un Territoire d'industrie : périmètre, animation, sources",
 )
-def get_industry_territory(store: Store, territory_id: str) -> IndustryTerritoryDetail:
+def get_industry_territory(store: Store, territory_id: Annotated[Identifier, Path()]) -> IndustryTerritoryDetail:
     return service.get_industry_territory(store, territory_id)

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from app.cases.lifecycle import CaseStatus, DeclineReason
 from app.schemas.match import MatchRequest
+from app.schemas.text import Flag, FreeText, Identifier, OneLine, QueueId, Version
 
 
 class _In(BaseModel):
@@ -19,11 +20,12 @@ class _In(BaseModel):
 
 
 class ContactIn(_In):
-    name: str = Field(min_length=2, max_length=120, description="Nom de la personne à contacter.")
-    email: str = Field(max_length=254, description="Adresse e-mail.")
-    phone: str | None = Field(default=None, max_length=30, description="Téléphone (facultatif).")
-    consent: bool = Field(
-        description="Accord pour que le guichet transmette la demande et ces coordonnées à la file qui la traite."
+    name: OneLine = Field(min_length=2, max_length=120, description="Nom de la personne à contacter.")
+    email: OneLine = Field(max_length=254, description="Adresse e-mail.")
+    phone: OneLine | None = Field(default=None, max_length=30, description="Téléphone (facultatif).")
+    consent: Flag = Field(
+        description="Accord (true, et rien d'autre) pour que le guichet transmette la demande et ces coordonnées "
+        "à la file qui la traite."
     )
 
     @field_validator("email")
@@ -53,23 +55,21 @@ class ContactIn(_In):
 
     @field_validator("name")
     @classmethod
-    def _not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("le nom ne peut pas être vide")
+    def _stripped(cls, value: str) -> str:
         return value.strip()
 
 
 class CaseRequest(_In):
     profile: MatchRequest = Field(description="Le profil, tel qu'envoyé à POST /v1/match.")
-    scheme_ids: list[str] = Field(
+    scheme_ids: list[Identifier] = Field(
         default_factory=list, max_length=20, description="Dispositifs demandés (vide : demande d'accompagnement)."
     )
-    acknowledge_ineligible: bool = Field(
+    acknowledge_ineligible: Flag = Field(
         default=False,
         description="Le demandeur sait que le résultat est « non éligible » (ou « fermé ») pour un dispositif demandé.",
     )
     contact: ContactIn
-    message: str = Field(min_length=1, max_length=5000, description="La demande, en quelques lignes.")
+    message: FreeText = Field(min_length=1, max_length=5000, description="La demande, en quelques lignes.")
 
     model_config = ConfigDict(
         extra="forbid",
@@ -126,10 +126,12 @@ class FiledCase(BaseModel):
 
 class StatusChangeIn(_In):
     to: CaseStatus
-    version: int | None = Field(default=None, ge=1, description="Version lue (ou en-tête If-Match).")
-    note: str | None = Field(default=None, max_length=5000, description="Note interne, jamais montrée au demandeur.")
+    version: Version | None = Field(default=None, description="Version lue (ou en-tête If-Match).")
+    note: FreeText | None = Field(
+        default=None, max_length=5000, description="Note interne, jamais montrée au demandeur."
+    )
     decline_reason: DeclineReason | None = Field(default=None, description="Obligatoire pour « declined ».")
-    explanation: str | None = Field(
+    explanation: FreeText | None = Field(
         default=None,
         max_length=2000,
         description="Explication montrée au demandeur (refus) ; obligatoire avec « autre ».",
@@ -140,22 +142,22 @@ class AssignIn(_In):
     assignee_id: uuid.UUID | None = Field(
         description="Identifiant du jeton d'un collègue de la file ; null : personne."
     )
-    version: int | None = Field(default=None, ge=1)
+    version: Version | None = None
 
 
 class NoteIn(_In):
-    body: str = Field(min_length=1, max_length=5000)
+    body: FreeText = Field(min_length=1, max_length=5000)
 
 
 class RerouteIn(_In):
-    queue_id: str = Field(description="File de destination : ti:<id du TI> ou region:<code>.")
-    reason: str = Field(min_length=3, max_length=2000)
-    version: int | None = Field(default=None, ge=1)
+    queue_id: QueueId = Field(description="File de destination : ti:<id du TI> ou region:<code>.")
+    reason: FreeText = Field(min_length=3, max_length=2000)
+    version: Version | None = None
 
 
 class WithdrawIn(_In):
-    reason: str | None = Field(default=None, max_length=2000)
-    version: int | None = Field(default=None, ge=1)
+    reason: FreeText | None = Field(default=None, max_length=2000)
+    version: Version | None = None
 
 
 class ContactOut(BaseModel):

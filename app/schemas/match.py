@@ -3,14 +3,32 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from functools import cache
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
-from app.rules.facts import ContractType, DegreeLevel
+from app.error_messages import french_message
+from app.rules.facts import AnswerType, ContractType, DegreeLevel
 from app.rules.verdict import VerdictKind
 from app.schemas.territory import CommuneOut
+from app.schemas.text import (
+    AnswerKey,
+    FiniteFloat,
+    Flag,
+    FreeText,
+    Identifier,
+    Integer,
+    IsoDate,
+    LegalFormCode,
+    NafCodeIn,
+    OneLine,
+    ShortCode,
+    TrancheCode,
+)
 
+# Checked against the question's own field (`read_answer`) by the matching service, which alone
+# knows which questions exist.
 AnswerValue = bool | int | float | str
 
 
@@ -21,9 +39,9 @@ class _In(BaseModel):
 class TerritoryIn(_In):
     """Exactly one of the three."""
 
-    commune: str | None = Field(default=None, description="Code INSEE de la commune (même ancien).")
-    postal_code: str | None = Field(default=None, description="Code postal.")
-    query: str | None = Field(default=None, max_length=120, description="Texte libre : « L'Isle-Jourdain 32 ».")
+    commune: ShortCode | None = Field(default=None, description="Code INSEE de la commune (même ancien).")
+    postal_code: ShortCode | None = Field(default=None, description="Code postal.")
+    query: OneLine | None = Field(default=None, max_length=120, description="Texte libre : « L'Isle-Jourdain 32 ».")
 
     @model_validator(mode="after")
     def _exactly_one(self) -> TerritoryIn:
@@ -34,33 +52,37 @@ class TerritoryIn(_In):
 
 
 class CompanyIn(_In):
-    headcount: int | None = Field(default=None, ge=0, le=5_000_000, description="Effectif (personnes).")
-    turnover_eur: float | None = Field(default=None, ge=0, le=1e13, description="Chiffre d'affaires annuel, en euros.")
-    balance_sheet_eur: float | None = Field(default=None, ge=0, le=1e13, description="Total du bilan, en euros.")
-    tranche_effectif: str | None = Field(default=None, description="Code INSEE de tranche d'effectif (12 = 20 à 49).")
-    naf: str | None = Field(default=None, description="Code NAF rév. 2, par exemple 25.62A.")
-    legal_form: str | None = Field(
-        default=None, pattern=r"^\d{4}$", description="Catégorie juridique INSEE à 4 chiffres (5710 = SAS)."
+    headcount: Integer | None = Field(default=None, ge=0, le=5_000_000, description="Effectif (personnes).")
+    turnover_eur: FiniteFloat | None = Field(
+        default=None, ge=0, le=1e13, description="Chiffre d'affaires annuel, en euros."
     )
-    in_difficulty: bool | None = Field(default=None, description="Entreprise en difficulté (au sens européen).")
+    balance_sheet_eur: FiniteFloat | None = Field(default=None, ge=0, le=1e13, description="Total du bilan, en euros.")
+    tranche_effectif: TrancheCode | None = Field(
+        default=None, description="Code INSEE de tranche d'effectif (12 = 20 à 49)."
+    )
+    naf: NafCodeIn | None = Field(default=None, description="Code NAF rév. 2, par exemple 25.62A.")
+    legal_form: LegalFormCode | None = Field(
+        default=None, description="Catégorie juridique INSEE à 4 chiffres (5710 = SAS)."
+    )
+    in_difficulty: Flag | None = Field(default=None, description="Entreprise en difficulté (au sens européen).")
 
 
 class HireIn(_In):
     degree_level: DegreeLevel | None = None
     contract: ContractType | None = None
-    duration_months: int | None = Field(default=None, ge=1, le=600)
-    graduated_within_2_years: bool | None = None
-    age: int | None = Field(default=None, ge=0, le=120, description="Âge de la personne recrutée, en années.")
+    duration_months: Integer | None = Field(default=None, ge=1, le=600)
+    graduated_within_2_years: Flag | None = None
+    age: Integer | None = Field(default=None, ge=0, le=120, description="Âge de la personne recrutée, en années.")
 
 
 class ProjectIn(_In):
-    investment_eur: float | None = Field(default=None, ge=0, le=1e12)
-    start_on: date | None = None
+    investment_eur: FiniteFloat | None = Field(default=None, ge=0, le=1e12)
+    start_on: IsoDate | None = None
     hire: HireIn | None = None
 
 
 class MatchRequest(_In):
-    siret: str | None = Field(
+    siret: ShortCode | None = Field(
         default=None,
         description="SIRET de l'établissement (14 chiffres) : la commune, le code NAF, la tranche d'effectif et la "
         "forme juridique manquants sont lus dans l'annuaire des entreprises (SIRENE). Ce que vous indiquez prime.",
@@ -70,10 +92,12 @@ class MatchRequest(_In):
         default=None, description="Où est l'établissement. Facultatif si un SIRET est donné."
     )
     company: CompanyIn = Field(default_factory=CompanyIn)
-    needs: list[str] = Field(default_factory=list, max_length=20, description="Codes de besoins (GET /v1/needs).")
-    needs_text: str | None = Field(default=None, max_length=1000, description="Besoins en texte libre.")
+    needs: list[Identifier] = Field(
+        default_factory=list, max_length=20, description="Codes de besoins (GET /v1/needs)."
+    )
+    needs_text: FreeText | None = Field(default=None, max_length=1000, description="Besoins en texte libre.")
     project: ProjectIn = Field(default_factory=ProjectIn)
-    answers: dict[str, AnswerValue] = Field(
+    answers: dict[AnswerKey, AnswerValue] = Field(
         default_factory=dict, max_length=100, description="Réponses aux questions : {identifiant de question: valeur}."
     )
 
@@ -99,6 +123,48 @@ class MatchRequest(_In):
             ]
         },
     )
+
+
+#: the field of a question that is no field of the profile (a catalogue's declaration is a yes or no)
+_FIELD_OF_TYPE: dict[AnswerType, Any] = {
+    "boolean": Flag,
+    "integer": Annotated[Integer, Field(ge=0, le=1_000_000_000)],
+    "number": Annotated[FiniteFloat, Field(ge=0, le=1e13)],
+    "date": IsoDate,
+    "choice": Annotated[OneLine, Field(max_length=100)],
+    "text": Annotated[FreeText, Field(max_length=1000)],
+}
+
+
+@cache
+def _answer_field(question_id: str, answer_type: AnswerType) -> TypeAdapter[Any]:
+    """The profile's field at the path of `question_id` (`project.hire.duration_months`), else its type's."""
+    model: type[BaseModel] | None = MatchRequest
+    *parents, name = question_id.split(".")
+    for part in parents:
+        parent = model.model_fields.get(part) if model else None
+        model = _model_in(parent.annotation) if parent else None
+    field = model.model_fields.get(name) if model else None
+    if field is None:
+        return TypeAdapter(_FIELD_OF_TYPE[answer_type])
+    return TypeAdapter(field.rebuild_annotation())
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    """The model of a field (`HireIn` of `HireIn | None`), None if it holds none."""
+    for candidate in (annotation, *getattr(annotation, "__args__", ())):
+        if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+            return candidate
+    return None
+
+
+def read_answer(question_id: str, answer_type: AnswerType, value: AnswerValue) -> Any:
+    """An answer checked as the profile checks the same fact (range, format, French message):
+    `answers["company.headcount"]` is held to the limits of `company.headcount`. ValueError otherwise."""
+    try:
+        return _answer_field(question_id, answer_type).validate_python(value)
+    except ValidationError as exc:
+        raise ValueError(french_message(exc.errors()[0])) from None
 
 
 class CriterionOut(BaseModel):

@@ -182,6 +182,9 @@ async def find_establishment(directory: SireneClient, siret_text: str) -> Establ
     siret = check_siret(siret_text, "siret")
     try:
         found = await directory.lookup(siret)
+    except DirectoryDisabled as exc:
+        # Not a passing failure: asking again gets the same answer.
+        raise directory_problem(exc, "Consultez directement l'annuaire des entreprises.") from exc
     except LookupFailed as exc:
         raise directory_problem(exc, "Réessayez plus tard.") from exc
     if found is None:

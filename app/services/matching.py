@@ -18,9 +18,7 @@ from app.rules import facts as F  # noqa: N812 - the short name of the fact ids
 from app.rules.facts import Interval
 from app.rules.questions import PROFILE_QUESTIONS, QuestionSpec, RankedQuestion, rank_questions
 from app.rules.verdict import Memo, ResultCache, Verdict, evaluate
-from app.schemas.match import (
-    MatchRequest,
-)
+from app.schemas.match import AnswerValue, MatchRequest, read_answer
 from app.services.companies import state_message
 from app.services.prefill import NOT_REQUESTED, Lookup, lookup_for_match, nothing_locates_the_company
 from app.settings import Settings
@@ -164,32 +162,16 @@ def _not_settled(field: str, resolution: Resolution) -> TerritoryNotSettled:
     )
 
 
-def _coerce_answer(spec: QuestionSpec, key: str, value: object) -> object:
+def _coerce_answer(spec: QuestionSpec, key: str, value: AnswerValue) -> object:
     field = f"answers.{key}"
-    if spec.answer_type == "boolean":
-        if not isinstance(value, bool):
-            raise InvalidInput(field, "réponse oui/non attendue (true ou false)")
-        return value
-    if spec.answer_type in ("integer", "number"):
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise InvalidInput(field, "un nombre est attendu")
-        if spec.answer_type == "integer" and not float(value).is_integer():
-            raise InvalidInput(field, "un nombre entier est attendu")
-        if value < 0:
-            raise InvalidInput(field, "un nombre positif ou nul est attendu")
-        return int(value) if spec.answer_type == "integer" else float(value)
-    if not isinstance(value, str):
-        raise InvalidInput(field, "un texte est attendu")
-    if spec.answer_type == "choice":
-        allowed = [v for v, _ in spec.choices]
-        if value not in allowed:
-            raise InvalidInput(field, f"valeur non autorisée (valeurs possibles : {', '.join(allowed)})")
-    if spec.answer_type == "date":
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            raise InvalidInput(field, "date invalide : format AAAA-MM-JJ attendu") from None
-    return value
+    try:
+        answer = read_answer(key, spec.answer_type, value)
+    except ValueError as exc:
+        raise InvalidInput(field, str(exc)) from None
+    allowed = [v for v, _ in spec.choices]
+    if spec.answer_type == "choice" and answer not in allowed:
+        raise InvalidInput(field, f"valeur non autorisée (valeurs possibles : {', '.join(allowed)})")
+    return answer
 
 
 def _given(request: MatchRequest, fact_id: str) -> Any:

@@ -4,6 +4,7 @@ no token / revoked / expired, on SQLite and PostgreSQL; and where personal data 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, get_args
 
@@ -217,11 +218,19 @@ def test_notes_written_by_staff_stay_visible_to_an_admin(desk: Desk) -> None:
     assert [e["note"] for e in admin["history"] if e["kind"] == "transition"] == ["Reçu"]
 
 
+def _types_within(annotation: object) -> Iterator[object]:
+    """The annotation and every type it is made of (unions, lists, dicts, Annotated), depth first."""
+    yield annotation
+    for inner in get_args(annotation):
+        if not isinstance(inner, str):  # Literal values and Annotated metadata are not types
+            yield from _types_within(inner)
+
+
 def _text_fields(model: type[BaseModel], prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
-    """The paths of the fields of a request model whose values are plain strings."""
+    """The paths of the fields of a request model whose values are, or hold, strings."""
     found: list[tuple[str, ...]] = []
     for name, info in model.model_fields.items():
-        for kind in (info.annotation, *get_args(info.annotation)):
+        for kind in _types_within(info.annotation):
             if isinstance(kind, type) and issubclass(kind, BaseModel):
                 found.extend(_text_fields(kind, (*prefix, name)))
             elif kind is str and not any(getattr(m, "pattern", None) for m in info.metadata):
@@ -239,6 +248,7 @@ def test_every_text_field_of_the_profile_is_either_a_code_or_hidden_from_an_admi
         ("territory", "postal_code"),
         ("company", "tranche_effectif"),
         ("company", "naf"),
+        ("company", "legal_form"),
     }
     hidden = {path[1:] for path in APPLICANT_TEXT}
     assert set(_text_fields(MatchRequest)) == codes | hidden

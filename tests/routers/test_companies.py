@@ -129,6 +129,7 @@ def test_a_disabled_directory_is_a_503_saying_it_is_not_configured(match_context
     with TestClient(create_app(settings_with(sirene_url=""), context=match_context)) as client:
         body = problem(client.get(f"/v1/companies/{SIRET_SAVE_HEAD_OFFICE}"), 503, "annuaire-non-configure")
         assert "GUICHET_SIRENE_URL" in body["detail"]
+        assert "Réessayez" not in body["detail"]  # retrying cannot help
         assert client.get("/health").json()["sirene"]["state"] == "disabled"
 
 

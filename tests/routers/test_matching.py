@@ -106,7 +106,7 @@ def test_an_answer_settles_the_question_it_answers(client: TestClient) -> None:
     [
         ({"project.hire.degree_level": "master"}, "answers.project.hire.degree_level", "bac+5"),
         ({"answers.vte-charte": "oui"}, "answers.answers.vte-charte", "true ou false"),
-        ({"company.headcount": -2}, "answers.company.headcount", "positif"),
+        ({"company.headcount": -2}, "answers.company.headcount", "supérieur ou égal à 0"),
         ({"inconnue": 1}, "answers.inconnue", "question inconnue"),
     ],
 )
