@@ -137,8 +137,9 @@ def _sqlite_writer(engine: Engine) -> Iterator[None]:
     key = str(engine.url)
     with _SQLITE_WRITERS_GUARD:
         lock = _SQLITE_WRITERS.setdefault(key, threading.Lock())
-    if not lock.acquire(timeout=_SQLITE_LOCK_WAIT.get(key, 15.0)):
-        raise DatabaseUnavailable()
+    wait = _SQLITE_LOCK_WAIT.get(key, 15.0)
+    if not lock.acquire(timeout=wait):
+        raise DatabaseUnavailable() from TimeoutError(f"écriture SQLite en attente du verrou depuis {wait:g} s")
     try:
         yield
     finally:
@@ -181,8 +182,8 @@ def cause_of(exc: BaseException) -> str:
     if isinstance(exc, DBAPIError):
         first_line = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else ""
         return f"{type(exc.orig).__name__} : {first_line}" if first_line else type(exc.orig).__name__
-    if isinstance(exc, DatabaseNotReady):
-        return str(exc)
+    if isinstance(exc, DatabaseNotReady | TimeoutError):
+        return str(exc)  # our own words (a schema version, a delay): no data in them
     return type(exc).__name__
 
 

@@ -27,13 +27,15 @@ from httpx2 import Response
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
+from typer.testing import CliRunner
 
 import tests.databases
+from app.cli import cli
 from app.db import create_db_engine
 from app.main import create_app
 from app.migrate import downgrade, upgrade
 from app.services.matching import MatchContext
-from app.settings import Settings
+from app.settings import Settings, get_settings
 from tests.case_desk import Clock, case_body
 from tests.databases import Database
 
@@ -389,3 +391,20 @@ def test_a_failed_statement_never_carries_its_values(database: Database) -> None
         connection.execute(text("INSERT INTO nulle_part (nom) VALUES (:nom)"), {"nom": "Camille Exemple"})
     assert "Camille" not in str(caught.value)
     assert "parameters hidden" in str(caught.value)
+
+
+def test_a_command_on_a_refused_database_says_so_in_french_without_a_traceback(
+    postgres_url: str, port: Port, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GUICHET_DATABASE_URL", make_url(postgres_url).set(port=port.number).render_as_string())
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(cli, ["tokens", "list"])
+    finally:
+        get_settings.cache_clear()
+    said = " ".join(result.stderr.split())
+    assert result.exit_code == 1
+    assert f"127.0.0.1:{port.number}" in said
+    assert "injoignable" in said
+    assert "Connection refused" in said
+    assert "Traceback" not in result.output
