@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from contextlib import contextmanager, nullcontext, suppress
@@ -27,7 +28,6 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, ProgrammingError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.pool import NullPool
 
 from app.errors import DomainError, ErrorKind
 
@@ -66,15 +66,17 @@ def create_db_engine(
     connect_timeout: int = 3,
     statement_timeout: float | None = None,
     pool_timeout: float = 30.0,
-    pooled: bool = True,
+    single_connection: bool = False,
 ) -> Engine:
     """An engine whose waits are bounded: connecting, a statement (None: unbounded, for migrations),
-    a free connection of the pool. `pooled=False`: a fresh connection each time (a health probe).
+    a free connection of the pool. `single_connection`: a pool of one (the health check's own).
 
     Parameters never reach the logs: a failed INSERT's message would otherwise carry what a person typed.
     """
     parsed = make_url(url)
-    pool: dict[str, Any] = {"pool_timeout": pool_timeout} if pooled else {"poolclass": NullPool}
+    pool: dict[str, Any] = {"pool_timeout": pool_timeout}
+    if single_connection:
+        pool |= {"pool_size": 1, "max_overflow": 0}
     if parsed.get_backend_name() != "sqlite":
         connect_args: dict[str, Any] = {"connect_timeout": connect_timeout}
         if statement_timeout is not None:
@@ -194,6 +196,11 @@ PROBLEMS = {
 }
 
 
+#: a database found ready is not checked again by /health for this long: a load balancer polling
+#: every 100 ms costs the database one check a second, and /health a memory read
+CHECK_REUSED_FOR = 1.0
+
+
 class Database:
     """The service's database as the requests see it: ready, or unavailable until checked again.
 
@@ -216,8 +223,8 @@ class Database:
         self.sessions = session_factory(engine)
         self._prepare = prepare
         self._check_schema = check_schema
-        # Its own engine, without a pool: /health is not held up by requests that hold every
-        # connection of the pool, and says whether a new connection can be made now.
+        # Its own engine and connection: /health is not held up by requests that hold every
+        # connection of their pool (its connection is pinged, and replaced when it died).
         self._probe_engine = probe_engine or engine
         self._preparing = threading.Lock()
         self._probe: Future[dict[str, Any]] | None = None
@@ -225,6 +232,7 @@ class Database:
         #: "unknown" (not checked yet), "ok", "unreachable" or "not_migrated"
         self.state = "unknown"
         self._cause: str | None = None
+        self._checked_ok_at = float("-inf")
 
     @property
     def name(self) -> str:
@@ -277,6 +285,7 @@ class Database:
         cause = cause_of(exc)
         known = (self.state, self._cause) == (state, cause)
         self.ready, self.state, self._cause = False, state, cause
+        self._checked_ok_at = float("-inf")
         if not known and not quiet:
             logger.error("Base de données %s indisponible (%s) : les dossiers répondent 503.", self.name, cause)
 
@@ -318,6 +327,8 @@ class Database:
         """For /health, within `timeout` whatever the database does: can it serve, and if not, why."""
         # One check at a time, in a thread of its own (not the pool that requests wait for): a
         # hung database costs one waiting thread, however often /health is called.
+        if self.ready and time.monotonic() - self._checked_ok_at < CHECK_REUSED_FOR:
+            return self._describe("ok", None)
         probe = self._probe
         if probe is None or probe.done():
             probe = self._probe = Future()
@@ -341,6 +352,8 @@ class Database:
         except DatabaseUnavailable:
             return self._describe(self.state, PROBLEMS.get(self.state, PROBLEMS["unreachable"]))
         state = self._check()
+        if state == "ok":
+            self._checked_ok_at = time.monotonic()
         return self._describe(state, PROBLEMS.get(state))
 
     def _describe(self, state: str, problem: str | None) -> dict[str, Any]:

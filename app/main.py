@@ -46,22 +46,22 @@ def create_app(
     """Build the application. Data is loaded at start-up (or passed in by tests, with their clock)."""
     settings = settings or get_settings()
 
-    def engine_of(*, pooled: bool) -> Engine:
+    def engine_of(*, single_connection: bool) -> Engine:
         return create_db_engine(
             settings.database_url,
             connect_timeout=settings.database_connect_timeout_seconds,
             statement_timeout=settings.database_statement_timeout_seconds,
             pool_timeout=settings.database_pool_timeout_seconds,
-            pooled=pooled,
+            single_connection=single_connection,
         )
 
-    engine = engine_of(pooled=True)
+    engine = engine_of(single_connection=False)
     check_schema = schema_check(engine)
     database = Database(
         engine,
         prepare=partial(prepare_database, check=check_schema),
         check_schema=check_schema,
-        probe_engine=engine_of(pooled=False),
+        probe_engine=engine_of(single_connection=True),
     )
 
     @asynccontextmanager
