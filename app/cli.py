@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app import french
@@ -22,7 +23,7 @@ from app.catalogue.scheme import SCHEMA_FILE, scheme_json_schema
 from app.clock import today_in_paris, utc_now
 from app.company.naf import NAF_FILE_NAME
 from app.company.naf_refresh import refresh_naf
-from app.db import create_db_engine, session_factory, transaction
+from app.db import cause_of, create_db_engine, session_factory, transaction
 from app.error_messages import french_message
 from app.errors import InvalidInput
 from app.migrate import DatabaseNotReady, downgrade, prepare_database, upgrade
@@ -284,6 +285,11 @@ def _database() -> tuple[Settings, sessionmaker[Session]]:
         prepare_database(engine)
     except DatabaseNotReady as exc:
         err.print(f"[red]{escape(str(exc))}[/red]")
+        raise typer.Exit(1) from exc
+    except SQLAlchemyError as exc:
+        # The operator's words, not a traceback: which database, and the driver's reason.
+        name = engine.url.render_as_string(hide_password=True)
+        err.print(f"[red]Base de données {escape(name)} injoignable ({escape(cause_of(exc))}).[/red]", soft_wrap=True)
         raise typer.Exit(1) from exc
     return settings, session_factory(engine)
 

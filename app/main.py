@@ -11,9 +11,11 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from fastapi import FastAPI
+from sqlalchemy import Engine
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -21,8 +23,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from app.body_limit import BodySizeLimit
 from app.clock import utc_now
 from app.company.directory import SireneClient
-from app.db import create_db_engine, session_factory
-from app.migrate import DatabaseNotReady, prepare_database
+from app.db import Database, create_db_engine
+from app.migrate import prepare_database, schema_check
 from app.problems import install_problem_handlers, problem_schemas
 from app.routers import cases, companies, health, matching, schemes, stats, territories
 from app.services.matching import MatchContext, load_match_context
@@ -99,7 +101,24 @@ def create_app(
 ) -> FastAPI:
     """Build the application. Data is loaded at start-up (or passed in by tests, with their clock)."""
     settings = settings or get_settings()
-    engine = create_db_engine(settings.database_url)
+
+    def engine_of(*, single_connection: bool) -> Engine:
+        return create_db_engine(
+            settings.database_url,
+            connect_timeout=settings.database_connect_timeout_seconds,
+            statement_timeout=settings.database_statement_timeout_seconds,
+            pool_timeout=settings.database_pool_timeout_seconds,
+            single_connection=single_connection,
+        )
+
+    engine = engine_of(single_connection=False)
+    check_schema = schema_check(engine)
+    database = Database(
+        engine,
+        prepare=partial(prepare_database, check=check_schema),
+        check_schema=check_schema,
+        probe_engine=engine_of(single_connection=True),
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -111,11 +130,9 @@ def create_app(
                     logger.error("%s", problem)
                 logger.error("Catalogue invalide (%d erreur(s)) : le service ne démarre pas.", len(exc.problems))
                 raise
-        try:
-            prepare_database(engine)
-        except DatabaseNotReady as exc:
-            logger.error("%s Le service ne démarre pas.", exc)
-            raise
+        # Bounded by the connect timeout; a database that cannot serve is said in the log and
+        # the service starts without it (matching needs none), checking again until it is back.
+        database.start()
         app.state.token_key = load_token_key(settings)
         # The reference data is a few million objects that live as long as the process: moved
         # out of the collector's generations, they are no longer scanned at every full
@@ -134,7 +151,7 @@ def create_app(
             yield
         finally:
             await app.state.sirene.aclose()
-            engine.dispose()
+            database.dispose()
 
     app = FastAPI(
         title="Guichet unique Territoires d'industrie",
@@ -145,8 +162,9 @@ def create_app(
     if context is not None:
         app.state.match_context = context
     app.state.settings = settings
+    app.state.database = database
     app.state.db_engine = engine
-    app.state.db_sessions = session_factory(engine)
+    app.state.db_sessions = database.sessions
     app.state.clock = clock
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(MethodsOfPath, routes=app.routes)

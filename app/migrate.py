@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import suppress
+
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from alembic.util import CommandError
+from sqlalchemy import Connection, Engine
 
 from app.db import SQLITE_BEGIN
+from app.db import DatabaseNotReady as DatabaseNotReady  # defined with the gate that catches it; raised here
 from app.settings import PROJECT_ROOT
 
 
@@ -34,22 +39,48 @@ def downgrade(engine: Engine, revision: str) -> None:
         command.downgrade(config, revision)
 
 
-class DatabaseNotReady(Exception):
-    """The database schema is not the one this code expects."""
+def schema_check(engine: Engine) -> Callable[[Connection], None]:
+    """A check of a connection's schema against this code's migrations: raises `DatabaseNotReady`.
+
+    The migration files are read once, at the first check, not at each one (/health checks often).
+    """
+    expected: set[str] = set()
+
+    def check(connection: Connection) -> None:
+        if not expected:
+            expected.update(ScriptDirectory.from_config(alembic_config(engine)).get_heads())
+        current = set(MigrationContext.configure(connection).get_current_heads())
+        if current != expected:
+            raise DatabaseNotReady(
+                f"Schéma de la base {engine.url.render_as_string(hide_password=True)} : version "
+                f"{', '.join(sorted(current)) or 'vide'}, attendue {', '.join(sorted(expected))}. "
+                "Lancez « guichet db upgrade »."
+            )
+
+    return check
 
 
-def prepare_database(engine: Engine) -> None:
+def prepare_database(engine: Engine, check: Callable[[Connection], None] | None = None) -> None:
     """At start-up: a SQLite database is brought to the latest schema (it belongs to this service);
-    any other database must already be (migrations are a deployment step: `guichet db upgrade`)."""
+    any other database must already be (migrations are a deployment step: `guichet db upgrade`).
+
+    Raises `DatabaseNotReady` for a schema this code cannot use, and SQLAlchemy's errors for a
+    database that cannot be reached: the caller decides (the service starts anyway, the CLI stops).
+    """
+    check = check or schema_check(engine)
     if engine.dialect.name == "sqlite":
-        upgrade(engine)
+        # Read first: a file already at the latest schema costs no write lock and no migration run.
+        with engine.connect() as connection, suppress(DatabaseNotReady):
+            check(connection)
+            return
+        try:
+            upgrade(engine)
+        except CommandError as exc:
+            # A revision this code does not know (the file was migrated by a newer version).
+            raise DatabaseNotReady(
+                f"Base {engine.url.render_as_string(hide_password=True)} : {exc}. "
+                "Une version plus récente du service l'a-t-elle migrée ?"
+            ) from None
         return
     with engine.connect() as connection:
-        current = set(MigrationContext.configure(connection).get_current_heads())
-    expected = set(ScriptDirectory.from_config(alembic_config(engine)).get_heads())
-    if current != expected:
-        raise DatabaseNotReady(
-            f"Schéma de la base {engine.url.render_as_string(hide_password=True)} : version "
-            f"{', '.join(sorted(current)) or 'vide'}, attendue {', '.join(sorted(expected))}. "
-            "Lancez « guichet db upgrade »."
-        )
+        check(connection)

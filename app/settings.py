@@ -23,6 +23,18 @@ class Settings(BaseSettings):
     log_level: str = "info"
     #: SQLAlchemy URL: SQLite by default; PostgreSQL in production (postgresql+psycopg://…)
     database_url: str = f"sqlite:///{PROJECT_ROOT / 'var' / 'guichet.sqlite3'}"
+    #: a database that does not answer must not hold a request: PostgreSQL connection attempt
+    #: (whole seconds, at least 2: libpq's rule)
+    database_connect_timeout_seconds: int = Field(default=3, ge=2, le=60)
+    #: one statement at most this long (PostgreSQL statement_timeout; SQLite: wait for the write lock)
+    database_statement_timeout_seconds: float = Field(default=5.0, gt=0, le=600)
+    #: wait for a free connection of the pool at most this long
+    database_pool_timeout_seconds: float = Field(default=2.0, gt=0, le=60)
+    #: /health answers within this delay whatever the database does (it is then reported down)
+    health_database_timeout_seconds: float = Field(default=0.5, gt=0, le=10)
+    #: /health answers 503 while the database is down or not at the schema of this code, so that a
+    #: load balancer can take the instance out; false for an instance that only serves matching
+    database_required: bool = True
     #: key of the digests under which tokens are stored (HMAC-SHA256); when empty, a random key is
     #: generated once into `token_key_file`, so that a stolen database alone never yields a token
     token_key: str = ""

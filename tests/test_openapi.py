@@ -25,6 +25,10 @@ def test_every_error_is_a_french_problem_with_its_example(method: str, path: str
     errors = {status: r for status, r in operation["responses"].items() if status >= "400"}
     for status, response in errors.items():
         content = response["content"]
+        if (method, path, status) == ("GET", "/health", "503"):
+            # The health document itself, its database marked down: what a load balancer reads.
+            assert list(content) == ["application/json"]
+            continue
         assert list(content) == [PROBLEM_MEDIA_TYPE], (method, path, status)
         assert content[PROBLEM_MEDIA_TYPE]["schema"] == {"$ref": "#/components/schemas/Problem"}
         example = Problem.model_validate(content[PROBLEM_MEDIA_TYPE]["example"])

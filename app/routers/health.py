@@ -2,12 +2,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
-from starlette.concurrency import run_in_threadpool
+from fastapi import APIRouter, Depends, Request, Response
 
-from app.db import database_state
-from app.errors import ErrorKind
-from app.problems import ProblemRoute, problem_responses
+from app.db import Database
+from app.problems import ProblemRoute
 from app.routers.matching import Directory, match_context
 from app.services.matching import MatchContext
 
@@ -17,20 +15,33 @@ router = APIRouter(tags=["Service"], route_class=ProblemRoute)
 @router.get(
     "/health",
     summary="État du service et versions des données chargées",
-    # The database is pinged: when it is required and down, the service is unavailable.
-    responses=problem_responses(ErrorKind.UNAVAILABLE),
+    # Not a problem: the same health document, so that a load balancer and a person both read why.
+    responses={
+        503: {
+            "description": "La base de données est requise et ne peut pas servir (voir database).",
+            "content": {"application/json": {"schema": {"type": "object"}}},
+        }
+    },
 )
 async def health(
-    request: Request, context: Annotated[MatchContext, Depends(match_context)], directory: Directory
+    request: Request,
+    response: Response,
+    context: Annotated[MatchContext, Depends(match_context)],
+    directory: Directory,
 ) -> dict[str, Any]:
-    # async: the directory's state is read from memory, the database is pinged in the thread pool,
-    # so /health answers at once even while a lookup hangs.
+    # async: the directory's state is read from memory and the database is checked in a thread of
+    # its own within a short delay, so /health answers at once even while a lookup or the database hangs.
     geography = context.territories.geography
     perimeters = context.territories.perimeters
-    database = await run_in_threadpool(database_state, request.app.state.db_engine)
+    settings = request.app.state.settings
+    database: Database = request.app.state.database
+    state = await database.health(settings.health_database_timeout_seconds)
+    if not state["ready"] and settings.database_required:
+        # So that a load balancer takes this instance out while its database cannot serve.
+        response.status_code = 503
     return {
-        "status": "ok" if database["reachable"] else "degraded",
-        "database": database,
+        "status": "ok" if state["ready"] else "degraded",
+        "database": state,
         "datasets": {
             "geography": {
                 "version": geography.version,
