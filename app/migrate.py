@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
@@ -9,12 +11,17 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
 from app.db import SQLITE_BEGIN
-from app.settings import PROJECT_ROOT
+
+#: Inside the package, so that an installed wheel migrates without the repository's alembic.ini
+#: (which stays for the `alembic` command run from a checkout, e.g. `alembic revision`).
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
 def alembic_config(engine: Engine) -> Config:
-    config = Config(str(PROJECT_ROOT / "alembic.ini"))
-    config.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    # One directory of versions: no list to split (and no warning about the legacy separator).
+    config.set_main_option("path_separator", "os")
     config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
     return config
 
