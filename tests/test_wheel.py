@@ -11,6 +11,7 @@ about a minute, once for both databases.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -191,3 +192,23 @@ def test_the_installed_wheel_migrates_serves_and_files_a_case(
     if not database_settings:
         assert (workdir / "var" / "guichet.sqlite3").is_file()
         assert (workdir / "var" / "token.key").is_file()
+
+
+def test_the_dockerfile_takes_the_steps_this_test_proves() -> None:
+    """The image is not built here (no Docker engine in CI): its Dockerfile is held to the same steps."""
+    dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+    stages = re.split(r"^FROM ", dockerfile, flags=re.M)[1:]
+    assert len(stages) == 2, "a build stage (the wheel) and a runtime stage"
+    build, runtime = stages
+    copied = {name for line in build.splitlines() if line.startswith("COPY ") for name in line.split()[1:-1]}
+    assert copied == set(BUILD_CONTEXT)
+    assert "['project']['dependencies']" in build
+    assert "pip wheel --no-deps" in build
+    # The dependencies' layer comes before the code, which is installed alone and checked.
+    steps = [line for line in runtime.splitlines() if line.startswith(("COPY", "RUN pip"))]
+    assert steps == [
+        "COPY --from=build /src/requirements.txt /tmp/requirements.txt",
+        "RUN pip install -r /tmp/requirements.txt && rm /tmp/requirements.txt",
+        "COPY --from=build /dist /tmp/dist",
+        "RUN pip install --no-deps /tmp/dist/*.whl && pip check && rm -rf /tmp/dist",
+    ]
