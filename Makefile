@@ -38,4 +38,4 @@ refresh-data: $(STAMP)
 	$(BIN)/guichet data refresh
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache build *.egg-info

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import suppress
+from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
@@ -14,12 +15,17 @@ from sqlalchemy import Connection, Engine
 
 from app.db import SQLITE_BEGIN
 from app.db import DatabaseNotReady as DatabaseNotReady  # defined with the gate that catches it; raised here
-from app.settings import PROJECT_ROOT
+
+#: Inside the package, so that an installed wheel migrates without the repository's alembic.ini
+#: (which stays for the `alembic` command run from a checkout, e.g. `alembic revision`).
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
 def alembic_config(engine: Engine) -> Config:
-    config = Config(str(PROJECT_ROOT / "alembic.ini"))
-    config.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    # One directory of versions: no list to split (and no warning about the legacy separator).
+    config.set_main_option("path_separator", "os")
     config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
     return config
 

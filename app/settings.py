@@ -1,4 +1,4 @@
-"""Settings from the environment (prefix GUICHET_), with defaults that run from a clone."""
+"""Settings from the environment (prefix GUICHET_), with defaults that run from a clone or an installed wheel."""
 
 from __future__ import annotations
 
@@ -9,6 +9,14 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+#: An installed wheel carries data/ and catalogue/ here (setup.py copies them at build time); a
+#: checkout has no such directory and reads them at its top, where they are edited.
+SHIPPED_DIR = Path(__file__).resolve().parent / "shipped"
+INSTALLED = SHIPPED_DIR.is_dir()
+_REFERENCE_ROOT = SHIPPED_DIR if INSTALLED else PROJECT_ROOT
+#: What the service writes (SQLite file, token key): beside a checkout, or, installed, under the
+#: working directory (relative, like a service's state: never inside site-packages).
+_STATE_DIR = Path("var") if INSTALLED else PROJECT_ROOT / "var"
 
 
 class Settings(BaseSettings):
@@ -16,13 +24,13 @@ class Settings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = 8000
-    data_dir: Path = PROJECT_ROOT / "data"
-    catalogue_dir: Path = PROJECT_ROOT / "catalogue"
+    data_dir: Path = _REFERENCE_ROOT / "data"
+    catalogue_dir: Path = _REFERENCE_ROOT / "catalogue"
     #: request bodies above this size are refused with 413 before they are parsed
     max_body_bytes: int = 64 * 1024
     log_level: str = "info"
     #: SQLAlchemy URL: SQLite by default; PostgreSQL in production (postgresql+psycopg://…)
-    database_url: str = f"sqlite:///{PROJECT_ROOT / 'var' / 'guichet.sqlite3'}"
+    database_url: str = f"sqlite:///{_STATE_DIR / 'guichet.sqlite3'}"
     #: a database that does not answer must not hold a request: PostgreSQL connection attempt
     #: (whole seconds, at least 2: libpq's rule)
     database_connect_timeout_seconds: int = Field(default=3, ge=2, le=60)
@@ -38,7 +46,7 @@ class Settings(BaseSettings):
     #: key of the digests under which tokens are stored (HMAC-SHA256); when empty, a random key is
     #: generated once into `token_key_file`, so that a stolen database alone never yields a token
     token_key: str = ""
-    token_key_file: Path = PROJECT_ROOT / "var" / "token.key"
+    token_key_file: Path = _STATE_DIR / "token.key"
     #: the SIRENE directory (API Recherche d'entreprises); empty: no lookup, a SIRET alone is refused
     sirene_url: str = "https://recherche-entreprises.api.gouv.fr"
     #: one lookup, all included (rate limiter wait, connection, 429 pause, body), ends within this

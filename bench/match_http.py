@@ -4,6 +4,10 @@ Both servers: one uvicorn worker, same settings, started side by side; the load 
 (wrk if installed, else a Python client) hits them in turn, several rounds interleaved, with
 the same body: the realistic profile of bench/profiles.py. Prints req/s, p50, p99 and the
 ratio of the guichet's throughput to the bare endpoint's (target >= 0.5, aim 0.8).
+
+While the guichet is under that load, a second client polls GET /health on its own connection and
+prints its p50/p99: matching runs on the event loop, and this keeps its cost to every other request
+visible (a load balancer's health check waits behind the matches).
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -26,6 +31,8 @@ from bench.profiles import MATCH_PROFILE
 ROUNDS = 3
 SECONDS = 5
 CONNECTIONS = 16
+#: pause between two /health probes: a probe, not a second load
+HEALTH_INTERVAL_S = 0.02
 
 
 def free_port() -> int:
@@ -128,6 +135,44 @@ def run_python(port: int) -> tuple[float, float, float]:
     return len(latencies) / SECONDS, statistics.median(latencies), latencies[int(len(latencies) * 0.99)]
 
 
+class HealthProbe:
+    """GET /health in a loop on one keep-alive connection, in a thread, while the load runs."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.latencies_ms: list[float] = []
+        self.error: Exception | None = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._poll, daemon=True)
+
+    def _poll(self) -> None:
+        import http.client
+
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        try:
+            while not self._stop.is_set():
+                start_ = time.perf_counter()
+                connection.request("GET", "/health")
+                response = connection.getresponse()
+                response.read()
+                if response.status != 200:
+                    raise RuntimeError(f"/health answered {response.status} under load")
+                self.latencies_ms.append((time.perf_counter() - start_) * 1000)
+                self._stop.wait(HEALTH_INTERVAL_S)
+        except Exception as exc:  # handed to the main thread: a failed probe must not pass for a figure
+            self.error = exc
+
+    def __enter__(self) -> HealthProbe:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=15)
+        if self.error is not None:
+            raise RuntimeError("the /health probe failed") from self.error
+
+
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         script = Path(tmp) / "post.lua"
@@ -145,9 +190,15 @@ def main() -> None:
         processes = [start(app, port) for app, port in servers.values()]
         try:
             results: dict[str, list[tuple[float, float, float]]] = {name: [] for name in servers}
+            health_ms: list[float] = []
             for _ in range(ROUNDS):
                 for name, (_, port) in servers.items():
-                    results[name].append(run_wrk(port, script) if use_wrk else run_python(port))
+                    if name != "guichet":  # the bare endpoint has no /health
+                        results[name].append(run_wrk(port, script) if use_wrk else run_python(port))
+                        continue
+                    with HealthProbe(port) as probe:
+                        results[name].append(run_wrk(port, script) if use_wrk else run_python(port))
+                    health_ms += probe.latencies_ms
         finally:
             for process in processes:
                 process.terminate()
@@ -164,6 +215,11 @@ def main() -> None:
             + ")"
         )
     print(f"ratio guichet / bare: {summary['guichet'] / summary['bare']:.2f} (target >= 0.5, aim 0.8)")
+    health_ms.sort()
+    print(
+        f"GET /health during the guichet's load ({len(health_ms)} probes, one client): "
+        f"p50 {statistics.median(health_ms):.2f} ms  p99 {health_ms[int(len(health_ms) * 0.99)]:.2f} ms"
+    )
 
 
 if __name__ == "__main__":

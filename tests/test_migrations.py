@@ -23,9 +23,9 @@ from typer.testing import CliRunner
 import tests.databases
 from app.cli import cli
 from app.db import create_db_engine
-from app.migrate import DatabaseNotReady, alembic_config, downgrade, prepare_database, upgrade
+from app.migrate import MIGRATIONS_DIR, DatabaseNotReady, alembic_config, downgrade, prepare_database, upgrade
 from app.models import Base, CaseEvent, CaseFile
-from app.settings import PROJECT_ROOT, get_settings
+from app.settings import get_settings
 
 MODEL_TABLES = set(Base.metadata.tables)
 NOW = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)
@@ -234,7 +234,7 @@ def test_the_status_check_refuses_an_unknown_status(empty: Engine) -> None:
 
 
 def test_the_status_check_of_the_model_built_from_the_statuses_is_the_migration_s_sql() -> None:
-    path = next((PROJECT_ROOT / "migrations" / "versions").glob("*_c0a5e5f1e001_*.py"))
+    path = next((MIGRATIONS_DIR / "versions").glob("*_c0a5e5f1e001_*.py"))
     spec = importlib.util.spec_from_file_location("first_migration", path)
     assert spec is not None
     assert spec.loader is not None
