@@ -25,7 +25,7 @@ def list_schemes(
 @router.get("/schemes/{scheme_id}", response_model=SchemeDetail, summary="Un dispositif, avec ses sources")
 def get_scheme(context: Context, scheme_id: str) -> SchemeDetail:
     # The catalogue's own model stays private: the API answers with its own, mapped here.
-    return scheme_detail(service.get_scheme(context.catalogue, scheme_id))
+    return scheme_detail(service.get_scheme(context.catalogue, scheme_id), context.catalogue.version)
 
 
 @router.get("/needs", response_model=list[NeedOut], summary="La taxonomie des besoins")
