@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 import uuid
 from datetime import date, timedelta
 from functools import partial
@@ -30,6 +31,7 @@ from app.migrate import DatabaseNotReady, downgrade, prepare_database, upgrade
 from app.scenario_runner import run_scenarios
 from app.services.matching import load_match_context
 from app.services.reminders import remind_overdue
+from app.services.schemes import etalab_export
 from app.services.tokens import TokenNotFound, create_token, list_tokens, load_token_key, revoke_token
 from app.settings import PROJECT_ROOT, Settings, get_settings
 from app.sourcefiles.yaml_source import CatalogueError, load_located
@@ -263,6 +265,30 @@ def _date_option(name: str, value: str | None) -> date | None:
     except ValueError:
         err.print(f"[red]{name} : date invalide « {escape(value)} » (format AAAA-MM-JJ)[/red]")
         raise typer.Exit(2) from None
+
+
+@catalogue_cli.command("export")
+def catalogue_export(
+    format: Annotated[str, typer.Option("--format", help="Format : etalab (CSV au schéma dispositif-aide)")],
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Fichier écrit (défaut : sortie standard)", dir_okay=False)
+    ] = None,
+) -> None:
+    """Exporter le catalogue en données ouvertes (CSV UTF-8 séparé par des virgules)."""
+    if format != "etalab":
+        err.print(f"[red]--format : format inconnu « {escape(format)} » (formats : etalab).[/red]")
+        raise typer.Exit(2)
+    try:
+        context = load_match_context(get_settings())
+    except CatalogueError as exc:
+        _print_problems(exc, " dans le catalogue ; rien n'a été exporté.")
+        raise typer.Exit(1) from exc
+    text = etalab_export(context.catalogue, context.territories.perimeters)
+    if output is None:
+        sys.stdout.write(text)
+        return
+    output.write_text(text, encoding="utf-8", newline="")
+    err.print(f"{len(context.catalogue.schemes)} dispositif(s) exportés dans {escape(str(output))}.")
 
 
 @catalogue_cli.command("test")

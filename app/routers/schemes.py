@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from app.routers.matching import Context
 from app.schemas.match import NeedOut, SchemeList
@@ -18,7 +18,14 @@ def list_schemes(
     context: Context,
     need: Annotated[str | None, Query(description="Code de besoin (GET /v1/needs).")] = None,
     open_on: Annotated[date | None, Query(description="Exclure les dispositifs clos à cette date.")] = None,
-) -> SchemeList:
+    format: Annotated[
+        Literal["json", "etalab"],
+        Query(description="etalab : tout le catalogue en CSV au schéma Etalab « dispositif-aide-professionnels »."),
+    ] = "json",
+) -> SchemeList | Response:
+    if format == "etalab":
+        csv_text = service.etalab_export(context.catalogue, context.territories.perimeters)
+        return Response(csv_text, media_type="text/csv; charset=utf-8")
     return service.list_schemes(context.catalogue, need=need, open_on=open_on)
 
 
