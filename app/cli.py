@@ -41,6 +41,7 @@ from app.territory.refresh import refresh_geography
 from app.territory.store import load_territory_store
 from app.territory.ti_import import (
     DEFAULT_SOURCE_URL,
+    ImportIssue,
     merge_results,
     name_from_catalogue,
     parse_perimeter_file,
@@ -146,18 +147,18 @@ def territories_import(
     name_from_catalogue(result, settings.territories_dir)
     file = result.file
     for warning in result.warnings[:50]:
-        err.print(f"[yellow]avertissement[/yellow] {escape(f'{file}:{warning}')}")
+        err.print(f"[yellow]avertissement[/yellow] {escape(_located(file, warning))}")
     if len(result.warnings) > 50:
         err.print(f"[yellow]… et {len(result.warnings) - 50} autre(s) avertissement(s)[/yellow]")
     if not result.ok:
         for error in result.errors:
-            err.print(f"[red]erreur[/red] {escape(f'{file}:{error}')}")
+            err.print(f"[red]erreur[/red] {escape(_located(file, error))}")
         err.print(f"[red]Import refusé : {len(result.errors)} erreur(s) ; rien n'a été écrit.[/red]")
         raise typer.Exit(1)
     for former in result.former_codes:
         today = ", ".join(f"{c} {geography.communes[c].name}" for c in former.today)
         out.print(
-            escape(f"{file}:ligne {former.line} : ancien code {former.code} ({former.label or '?'}) → {today}"),
+            escape(f"{former.file}:ligne {former.line} : ancien code {former.code} ({former.label or '?'}) → {today}"),
             soft_wrap=True,
         )
     out.print(
@@ -193,6 +194,12 @@ def territories_import(
     for old_id, ids in written.replaced.items():
         out.print(f"TI reconstitué « {old_id} » remplacé par : {', '.join(ids)}.", soft_wrap=True)
     out.print(f"{len(written.ids)} TI écrits dans {settings.territories_dir} ({kind}).", soft_wrap=True)
+
+
+def _located(file: Path, issue: ImportIssue) -> str:
+    """`file:ligne N : message`; the issue's own file once several are merged, none between files."""
+    where = str(file) if issue.file is None else issue.file
+    return f"{where}:{issue}" if where else str(issue)
 
 
 def _show_rows(progress: Progress, task: TaskID, rows: int) -> None:

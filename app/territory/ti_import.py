@@ -58,6 +58,8 @@ MULTI_VALUE_SEPARATOR = ";"
 class ImportIssue:
     line: int
     message: str
+    #: the file it was found in, once several files are merged ("" for a problem between files)
+    file: str | None = None
 
     def __str__(self) -> str:
         return f"ligne {self.line} : {self.message}" if self.line else self.message
@@ -80,6 +82,7 @@ class FormerCode:
     code: str
     label: str
     today: tuple[str, ...]
+    file: Path
 
 
 @dataclass
@@ -288,7 +291,7 @@ def _read_communes(result: ImportResult, rows: Iterator[tuple[int, dict[str, str
             today: tuple[str, ...] = (code,)
         elif code in geography.former_codes:
             today = tuple(geography.former_codes[code])
-            result.former_codes.append(FormerCode(line, code, label, today))
+            result.former_codes.append(FormerCode(line, code, label, today, result.file))
         else:
             result.errors.append(
                 ImportIssue(
@@ -353,13 +356,15 @@ def merge_results(results: Sequence[ImportResult]) -> ImportResult:
     phases = {r.phase for r in results}
     merged.phase = phases.pop() if len(phases) == 1 else None
     if merged.phase is None:
-        merged.errors.append(ImportIssue(0, "les fichiers ne sont pas de la même phase : importez-les séparément"))
+        merged.errors.append(
+            ImportIssue(0, "les fichiers ne sont pas de la même phase : importez-les séparément", file="")
+        )
     by_commune_file: dict[str, set[str]] = {}
     for r in results:
         merged.rows += r.rows
         merged.former_codes.extend(r.former_codes)
-        merged.errors.extend(ImportIssue(0, f"{r.file.name}:{e}") for e in r.errors)
-        merged.warnings.extend(ImportIssue(0, f"{r.file.name}:{w}") for w in r.warnings)
+        merged.errors.extend(ImportIssue(e.line, e.message, str(r.file)) for e in r.errors)
+        merged.warnings.extend(ImportIssue(w.line, w.message, str(r.file)) for w in r.warnings)
         for ti in r.territories.values():
             if r.kind == "communes":
                 by_commune_file.setdefault(ti.id, set()).update(ti.communes)
@@ -373,13 +378,12 @@ def merge_results(results: Sequence[ImportResult]) -> ImportResult:
             listed = by_commune_file.get(ti.id)
             if listed is not None and not ti.communes <= listed:
                 absent = sorted(ti.communes - listed)
-                merged.warnings.append(
-                    ImportIssue(
-                        0,
-                        f"{ti.id} : {len(absent)} commune(s) de ses groupements absente(s) du fichier des communes "
-                        f"({', '.join(absent[:10])}{'…' if len(absent) > 10 else ''}) : ajoutée(s) au périmètre",
-                    )
+                shown = f"{', '.join(absent[:10])}{'…' if len(absent) > 10 else ''}"
+                message = (
+                    f"{ti.id} : {len(absent)} commune(s) de ses groupements absente(s) du fichier des communes "
+                    f"({shown}) : ajoutée(s) au périmètre"
                 )
+                merged.warnings.append(ImportIssue(0, message, file=""))
     return merged
 
 

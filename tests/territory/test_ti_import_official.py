@@ -306,6 +306,11 @@ def test_both_official_files_imported_replace_the_reconstructed_pilots_and_show_
         in output
     )
     assert squashed(f"{len(generated.former_lines)} ancien(s) code(s) INSEE ramené(s)") in output
+    # each file's problems under its own name, those between the files under none
+    assert squashed(f"avertissement {groupements}:le fichier n'est pas en UTF-8") in output
+    assert squashed(f"avertissement {communes}:ligne {generated.four_digit_line} : code INSEE") in output
+    assert squashed("avertissement ti-8402 : ") in output
+    assert squashed(f"{communes.name}:{communes}") not in output
     # the shipped Haut-Jura's fifth EPCI (CC Champagnole Nozeroy Jura) is in ti-2702 here
     assert squashed("TI reconstitué « haut-jura » remplacé par : ti-2701, ti-2702.") in output
     assert squashed("TI reconstitué « gers-tarn-et-garonne » remplacé par : ti-7601.") in output
