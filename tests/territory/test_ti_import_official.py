@@ -327,3 +327,24 @@ def test_both_official_files_imported_replace_the_reconstructed_pilots_and_show_
     assert haut_jura["commune_count"] == len(generated.expected["ti-2701"])
     assert haut_jura["perimeter_as_of"] == "2024-07-04"
     assert pilot.status_code == 404
+
+
+def test_an_import_that_would_remove_a_territory_a_scheme_names_is_refused_and_nothing_is_written(
+    geography: Geography, catalogue_copy: Path, tmp_path: Path
+) -> None:
+    vte = catalogue_copy / "schemes" / "vte.yaml"
+    vte.write_text(
+        vte.read_text(encoding="utf-8").replace(
+            "  - type: industry_territory\n", "  - type: industry_territory\n    ids: [haut-jura]\n", 1
+        ),
+        encoding="utf-8",
+    )
+    before = {p: p.read_bytes() for p in sorted((catalogue_copy / "territories").rglob("*")) if p.is_file()}
+    communes = write_csv(tmp_path / "liste-ti-com2023.csv", COMMUNE_HEADER, commune_file(geography).rows, ",", "utf-8")
+
+    outcome = run_import(str(communes), "--complete")
+
+    assert outcome.exit_code == 1, outcome.output
+    assert squashed("Territoire d'industrie « haut-jura » absent des périmètres chargés") in squashed(outcome.output)
+    after = {p: p.read_bytes() for p in sorted((catalogue_copy / "territories").rglob("*")) if p.is_file()}
+    assert after == before
