@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 import uuid
 from datetime import date, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Annotated
 
@@ -12,12 +14,13 @@ import typer
 from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, Progress, TextColumn
+from rich.progress import BarColumn, Progress, TaskID, TextColumn
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app import french
-from app.catalogue.loader import load_catalogue
+from app.catalogue.freshness import CLOSING_WITHIN_DAYS, DEFAULT_STALE_AFTER_DAYS, Finding, freshness
+from app.catalogue.loader import SCHEMES_DIR, load_catalogue
 from app.catalogue.scenarios import load_scenarios, scenario_files
 from app.catalogue.scheme import SCHEMA_FILE, scheme_json_schema
 from app.clock import today_in_paris, utc_now
@@ -30,14 +33,22 @@ from app.migrate import DatabaseNotReady, downgrade, prepare_database, upgrade
 from app.scenario_runner import run_scenarios
 from app.services.matching import load_match_context
 from app.services.reminders import remind_overdue
+from app.services.schemes import etalab_export
 from app.services.tokens import TokenNotFound, create_token, list_tokens, load_token_key, revoke_token
 from app.settings import PROJECT_ROOT, Settings, get_settings
-from app.sourcefiles.yaml_source import CatalogueError
+from app.sourcefiles.yaml_source import CatalogueError, load_located
 from app.territory.geography import load_geography
 from app.territory.perimeters import load_perimeter_set
 from app.territory.refresh import refresh_geography
 from app.territory.store import load_territory_store
-from app.territory.ti_import import DEFAULT_SOURCE_URL, parse_perimeter_file, write_perimeters
+from app.territory.ti_import import (
+    DEFAULT_SOURCE_URL,
+    ImportIssue,
+    merge_results,
+    name_from_catalogue,
+    parse_perimeter_file,
+    write_perimeters,
+)
 
 cli = typer.Typer(help="Guichet unique Territoires d'industrie", no_args_is_help=True)
 data_cli = typer.Typer(help="Données de référence (géographie officielle)", no_args_is_help=True)
@@ -93,8 +104,13 @@ def data_refresh() -> None:
 
 @territories_cli.command("import")
 def territories_import(
-    file: Annotated[
-        Path, typer.Argument(help="Fichier CSV officiel (phase 1 ou phase 2)", exists=True, dir_okay=False)
+    files: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Fichier(s) CSV officiel(s) d'une même liste : communes (phase 1 ou 2) et/ou groupements (phase 2)",
+            exists=True,
+            dir_okay=False,
+        ),
     ],
     complete: Annotated[
         bool,
@@ -118,6 +134,7 @@ def territories_import(
         except ValueError:
             err.print(f"[red]--published-on : date invalide « {published_on} » (format AAAA-MM-JJ)[/red]")
             raise typer.Exit(2) from None
+    results = []
     with Progress(
         TextColumn("[bold]Lecture[/bold] {task.description}"),
         BarColumn(),
@@ -125,20 +142,31 @@ def territories_import(
         console=err,
         transient=True,
     ) as progress:
-        task = progress.add_task(file.name, total=None)
-        result = parse_perimeter_file(file, geography, lambda n: progress.update(task, completed=n))
+        for file in files:
+            task = progress.add_task(file.name, total=None)
+            results.append(parse_perimeter_file(file, geography, partial(_show_rows, progress, task)))
+    result = merge_results(results)
+    name_from_catalogue(result, settings.territories_dir)
+    file = result.file
     for warning in result.warnings[:50]:
-        err.print(f"[yellow]avertissement[/yellow] {escape(f'{file}:{warning}')}")
+        err.print(f"[yellow]avertissement[/yellow] {escape(_located(file, warning))}")
     if len(result.warnings) > 50:
         err.print(f"[yellow]… et {len(result.warnings) - 50} autre(s) avertissement(s)[/yellow]")
     if not result.ok:
         for error in result.errors:
-            err.print(f"[red]erreur[/red] {escape(f'{file}:{error}')}")
+            err.print(f"[red]erreur[/red] {escape(_located(file, error))}")
         err.print(f"[red]Import refusé : {len(result.errors)} erreur(s) ; rien n'a été écrit.[/red]")
         raise typer.Exit(1)
+    for former in result.former_codes:
+        today = ", ".join(f"{c} {geography.communes[c].name}" for c in former.today)
+        out.print(
+            escape(f"{former.file}:ligne {former.line} : ancien code {former.code} ({former.label or '?'}) → {today}"),
+            soft_wrap=True,
+        )
     out.print(
         f"Phase {result.phase} : {result.rows} lignes, {len(result.territories)} TI, "
-        f"{result.mapped_former_codes} ancien(s) code(s) INSEE ramené(s) à la commune d'aujourd'hui."
+        f"{result.mapped_former_codes} ancien(s) code(s) INSEE ramené(s) à la commune d'aujourd'hui.",
+        soft_wrap=True,
     )
     if dry_run:
         out.print("Vérification seule (--dry-run) : rien n'a été écrit.")
@@ -152,6 +180,8 @@ def territories_import(
             source_url=source_url,
             published_on=published,
             today=today_in_paris(),
+            # the schemes and the routing must still load on the new set (no TI they name removed)
+            check=lambda perimeters: load_catalogue(settings.catalogue_dir, geography, perimeters),
         )
     except CatalogueError as exc:
         err.print(
@@ -163,7 +193,19 @@ def territories_import(
         err.print(f"[red]Import refusé ; rien n'a été écrit :[/red] {escape(problems)}")
         raise typer.Exit(2) from exc
     kind = "liste complète" if complete else "liste partielle"
-    out.print(f"{len(written)} TI écrits dans {settings.territories_dir} ({kind}).")
+    for old_id, ids in written.replaced.items():
+        out.print(f"TI reconstitué « {old_id} » remplacé par : {', '.join(ids)}.", soft_wrap=True)
+    out.print(f"{len(written.ids)} TI écrits dans {settings.territories_dir} ({kind}).", soft_wrap=True)
+
+
+def _located(file: Path, issue: ImportIssue) -> str:
+    """`file:ligne N : message`; the issue's own file once several are merged, none between files."""
+    where = str(file) if issue.file is None else issue.file
+    return f"{where}:{issue}" if where else str(issue)
+
+
+def _show_rows(progress: Progress, task: TaskID, rows: int) -> None:
+    progress.update(task, completed=rows)
 
 
 @territories_cli.command("check")
@@ -183,9 +225,20 @@ def catalogue_check(
     directory: Annotated[
         Path | None, typer.Argument(help="Dossier du catalogue (défaut : GUICHET_CATALOGUE_DIR)", file_okay=False)
     ] = None,
+    stale_after_days: Annotated[
+        int, typer.Option(min=0, help="Signaler les dispositifs vérifiés depuis plus de ce nombre de jours")
+    ] = DEFAULT_STALE_AFTER_DAYS,
+    as_of: Annotated[
+        str | None, typer.Option(help="Date de la vérification de fraîcheur, AAAA-MM-JJ (défaut : aujourd'hui à Paris)")
+    ] = None,
+    strict: Annotated[
+        bool, typer.Option(help="Sortir en erreur (1) si un dispositif est à vérifier de nouveau")
+    ] = False,
 ) -> None:
-    """Vérifier tout le catalogue : dispositifs, besoins, listes de territoires, périmètres des TI."""
+    """Vérifier tout le catalogue : dispositifs, besoins, listes de territoires, périmètres des TI ;
+    puis dire sa fraîcheur (à revérifier, clôture dans les 30 jours, ouverture inconnue)."""
     settings = get_settings()
+    day = _date_option("--as-of", as_of) or today_in_paris()
     root = directory or settings.catalogue_dir
     try:
         geography = load_geography(settings.geography_file)
@@ -198,6 +251,53 @@ def catalogue_check(
         f"Catalogue valide : {len(catalogue.schemes)} dispositif(s), {len(catalogue.needs.needs)} besoin(s), "
         f"{len(perimeters.territories)} TI ; version {catalogue.version}."
     )
+    report = freshness(catalogue.schemes.values(), day, stale_after_days)
+    for note in report.notes:
+        document = load_located(root / SCHEMES_DIR / f"{note.scheme_id}.yaml")
+        out.print(escape(str(document.problem(note.field, note.message))), soft_wrap=True)
+    out.print(
+        f"Fraîcheur au {day:%d/%m/%Y} : {report.count(Finding.STALE)} à vérifier de nouveau "
+        f"(plus de {stale_after_days} jours), {report.count(Finding.CLOSING_SOON)} clôture(s) "
+        f"dans les {CLOSING_WITHIN_DAYS} jours, {report.count(Finding.UNKNOWN_WINDOW)} à l'ouverture inconnue.",
+        soft_wrap=True,
+    )
+    if strict and report.count(Finding.STALE):
+        raise typer.Exit(1)
+
+
+def _date_option(name: str, value: str | None) -> date | None:
+    """A date option (AAAA-MM-JJ), or exit 2 saying which option is wrong."""
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        err.print(f"[red]{name} : date invalide « {escape(value)} » (format AAAA-MM-JJ)[/red]")
+        raise typer.Exit(2) from None
+
+
+@catalogue_cli.command("export")
+def catalogue_export(
+    format: Annotated[str, typer.Option("--format", help="Format : etalab (CSV au schéma dispositif-aide)")],
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Fichier écrit (défaut : sortie standard)", dir_okay=False)
+    ] = None,
+) -> None:
+    """Exporter le catalogue en données ouvertes (CSV UTF-8 séparé par des virgules)."""
+    if format != "etalab":
+        err.print(f"[red]--format : format inconnu « {escape(format)} » (formats : etalab).[/red]")
+        raise typer.Exit(2)
+    try:
+        context = load_match_context(get_settings())
+    except CatalogueError as exc:
+        _print_problems(exc, " dans le catalogue ; rien n'a été exporté.")
+        raise typer.Exit(1) from exc
+    text = etalab_export(context.catalogue, context.territories.perimeters)
+    if output is None:
+        sys.stdout.write(text)
+        return
+    output.write_text(text, encoding="utf-8", newline="")
+    err.print(f"{len(context.catalogue.schemes)} dispositif(s) exportés dans {escape(str(output))}.")
 
 
 @catalogue_cli.command("test")

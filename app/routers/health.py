@@ -4,6 +4,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
 
+from app.catalogue.freshness import DEFAULT_STALE_AFTER_DAYS, freshness
+from app.clock import today_in_paris
 from app.db import Database
 from app.problems import ProblemRoute
 from app.routers.matching import Directory, match_context
@@ -55,7 +57,13 @@ async def health(
                 "territories": len(perimeters.territories),
                 "updated_on": perimeters.definition.updated_on.isoformat(),
             },
-            "catalogue": {"version": context.catalogue.version, "schemes": len(context.catalogue.schemes)},
+            "catalogue": {
+                "version": context.catalogue.version,
+                "schemes": len(context.catalogue.schemes),
+                # stale (verified more than DEFAULT_STALE_AFTER_DAYS ago), closing_soon, unknown_window
+                "freshness": freshness(context.catalogue.schemes.values(), today_in_paris()).counts()
+                | {"stale_after_days": DEFAULT_STALE_AFTER_DAYS},
+            },
             "naf": {"version": context.naf.version, "codes": len(context.naf)},
         },
         "sirene": directory.health(),

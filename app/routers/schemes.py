@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Response
 
 from app.errors import ErrorKind
 from app.problems import ProblemRoute, problem_responses
@@ -15,14 +15,31 @@ from app.services import schemes as service
 router = APIRouter(prefix="/v1", tags=["Catalogue"], route_class=ProblemRoute)
 
 
-@router.get("/schemes", response_model=SchemeList, summary="Les dispositifs du catalogue")
+@router.get(
+    "/schemes",
+    response_model=SchemeList,
+    summary="Les dispositifs du catalogue (JSON, ou CSV au schéma Etalab avec format=etalab)",
+    responses={
+        200: {
+            "description": "La liste en JSON ; avec format=etalab, tout le catalogue en CSV (virgule, UTF-8).",
+            "content": {"text/csv": {"schema": {"type": "string"}}},
+        }
+    },
+)
 def list_schemes(
     context: Context,
     need: Annotated[Identifier | None, Query(description="Code de besoin (GET /v1/needs).")] = None,
     open_on: Annotated[
         IsoDate | None, Query(description="Exclure les dispositifs clos à cette date (AAAA-MM-JJ).")
     ] = None,
-) -> SchemeList:
+    format: Annotated[
+        Literal["json", "etalab"],
+        Query(description="etalab : tout le catalogue en CSV au schéma Etalab « dispositif-aide-professionnels »."),
+    ] = "json",
+) -> SchemeList | Response:
+    if format == "etalab":
+        csv_text = service.etalab_export(context.catalogue, context.territories.perimeters)
+        return Response(csv_text, media_type="text/csv; charset=utf-8")
     return service.list_schemes(context.catalogue, need=need, open_on=open_on)
 
 
@@ -34,7 +51,7 @@ def list_schemes(
 )
 def get_scheme(context: Context, scheme_id: Annotated[Identifier, Path()]) -> SchemeDetail:
     # The catalogue's own model stays private: the API answers with its own, mapped here.
-    return scheme_detail(service.get_scheme(context.catalogue, scheme_id))
+    return scheme_detail(service.get_scheme(context.catalogue, scheme_id), context.catalogue.version)
 
 
 @router.get("/needs", response_model=list[NeedOut], summary="La taxonomie des besoins")

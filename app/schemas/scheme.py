@@ -50,6 +50,7 @@ class ValidityDetail(BaseModel):
 
 
 class SchemeDetail(BaseModel):
+    catalogue_version: str = Field(description="Version du catalogue, comme dans GET /v1/schemes.")
     id: str
     name: str
     short_name: str | None
@@ -71,9 +72,10 @@ class SchemeDetail(BaseModel):
     notes: list[str]
 
 
-def scheme_detail(d: SchemeFile) -> SchemeDetail:
+def scheme_detail(d: SchemeFile, catalogue_version: str) -> SchemeDetail:
     v = d.validity
     return SchemeDetail(
+        catalogue_version=catalogue_version,
         id=d.id,
         name=d.name,
         short_name=d.short_name,

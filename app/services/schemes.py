@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import date
 
+from app.catalogue.etalab import etalab_csv
 from app.catalogue.loader import Catalogue
 from app.catalogue.scheme import SchemeFile
 from app.errors import InvalidInput, NotFound
 from app.rules.outcome import Outcome
 from app.schemas.match import NeedOut, OrganisationOut, SchemeList, SchemeSummary
+from app.territory.perimeters import PerimeterSet
 
 
 class SchemeNotFound(NotFound):
@@ -59,3 +61,8 @@ def list_needs(catalogue: Catalogue) -> list[NeedOut]:
         NeedOut(code=n.code, label=n.label, description=n.description, synonyms=list(n.synonyms))
         for n in catalogue.needs.needs.values()
     ]
+
+
+def etalab_export(catalogue: Catalogue, perimeters: PerimeterSet) -> str:
+    """The catalogue as the Etalab open-data CSV (schema-dispositif-aide, professionnels)."""
+    return etalab_csv(catalogue, perimeters)

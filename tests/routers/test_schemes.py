@@ -35,10 +35,18 @@ def test_every_shipped_scheme_is_shown_as_before_in_the_api_model(
     # The answer of the days when the route returned the catalogue's model itself...
     definition = match_context.catalogue.schemes[file.stem].definition
     before = definition.model_dump(mode="json", exclude={"conditions"})
-    assert {k: v for k, v in body.items() if k != "conditions"} == before
+    assert {k: v for k, v in body.items() if k not in {"conditions", "catalogue_version"}} == before
     # ... with the conditions exactly as the file writes them: type and parameters, nothing added.
     written = json.loads(json.dumps(yaml.safe_load(file.read_text(encoding="utf-8")), default=str))
     assert body["conditions"] == written.get("conditions", [])
+
+
+def test_a_scheme_carries_the_catalogue_version_of_the_list(client: TestClient, match_context: MatchContext) -> None:
+    listed = client.get("/v1/schemes").json()["catalogue_version"]
+
+    detail = client.get("/v1/schemes/vte").json()
+
+    assert detail["catalogue_version"] == listed == match_context.catalogue.version
 
 
 def test_the_route_documents_the_api_model_not_the_catalogue_file(client: TestClient) -> None:
@@ -56,4 +64,4 @@ def test_typed_conditions_are_shown_with_the_parameters_written_only(match_conte
 
     definition = match_context.catalogue.schemes["vte"].definition
     typed = definition.model_copy(update={"conditions": [Headcount(type="headcount", max=250)]})
-    assert scheme_detail(typed).conditions == [{"type": "headcount", "max": 250}]
+    assert scheme_detail(typed, "v1").conditions == [{"type": "headcount", "max": 250}]

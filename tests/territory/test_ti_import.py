@@ -33,6 +33,7 @@ from app.territory.ti_import import (
     ImportIssue,
     ImportRefused,
     ImportResult,
+    Written,
     parse_perimeter_file,
     write_perimeters,
 )
@@ -107,7 +108,7 @@ def squashed(text: str) -> str:
 
 def write(
     result: ImportResult, geography: Geography, territories_dir: Path, *, complete: bool, published_on: date | None
-) -> list[str]:
+) -> Written:
     return write_perimeters(
         result,
         geography,
@@ -117,6 +118,16 @@ def write(
         published_on=published_on,
         today=TODAY,
     )
+
+
+@pytest.fixture
+def elsewhere(tmp_path: Path) -> Path:
+    """A phase 2 file of one TI of the Ain, far from both shipped pilots."""
+    file = tmp_path / "liste-ti-com2023-ain.csv"
+    file.write_text(
+        "insee_com,lib_com,id_ti,lib_ti\n01004,Ambérieu-en-Bugey,ti-8401,Plaine de l'Ain\n", encoding="utf-8"
+    )
+    return file
 
 
 def run_import(*args: str) -> Result:
@@ -161,7 +172,9 @@ def test_phase2_import_writes_official_perimeters_with_whole_epcis_listed_by_sir
 
     written = write(result, geography, territories, complete=False, published_on=PUBLISHED_ON)
 
-    assert written == ["ti-2701", "ti-7601"]
+    assert written.ids == ["ti-2701", "ti-7601"]
+    # both shipped pilots were reconstructed: the official TIs that share their communes replace them
+    assert written.replaced == {"gers-tarn-et-garonne": ["ti-7601"], "haut-jura": ["ti-2701"]}
     haut_jura = load_model(territories / TI_DIR / "ti-2701.yaml", IndustryTerritoryFile)
     assert haut_jura.id == "ti-2701"
     assert haut_jura.name == "Haut-Jura"
@@ -182,9 +195,9 @@ def test_phase2_import_writes_official_perimeters_with_whole_epcis_listed_by_sir
     perimeters = load_perimeter_set(territories, geography)
     assert perimeters.territories["ti-2701"].commune_codes == frozenset({"39478"} | ARCADE_MEMBERS)
     assert perimeters.territories["ti-7601"].commune_codes == frozenset({"32160"})
-    assert perimeters.by_commune["39368"] == ("haut-jura", "ti-2701")  # the shipped pilot is still there
+    assert perimeters.by_commune["39368"] == ("ti-2701",)  # the reconstructed pilot is gone
     saint_claude = geography.communes["39478"]
-    assert [t.id for t in perimeters.membership(saint_claude).territories] == ["haut-jura", "ti-2701"]
+    assert [t.id for t in perimeters.membership(saint_claude).territories] == ["ti-2701"]
 
 
 def test_writing_leaves_no_staging_or_check_directory_behind(geography: Geography, territories: Path) -> None:
@@ -228,7 +241,7 @@ def test_phase1_epci_that_differs_from_todays_is_a_warning_not_an_error(geograph
 def test_phase1_import_is_written_as_phase1(geography: Geography, territories: Path) -> None:
     result = parse_perimeter_file(GOOD_PHASE1, geography)
 
-    assert write(result, geography, territories, complete=True, published_on=None) == ["ti-27-01"]
+    assert write(result, geography, territories, complete=True, published_on=None).ids == ["ti-27-01"]
 
     written = load_model(territories / TI_DIR / "ti-27-01.yaml", IndustryTerritoryFile)
     assert written.phase == 1
@@ -318,7 +331,7 @@ def test_every_error_of_a_file_is_reported_at_once(geography: Geography, tmp_pat
 
 
 def test_a_result_that_would_not_load_back_is_refused_and_nothing_is_replaced(
-    geography: Geography, territories: Path, catalogue: Path
+    geography: Geography, territories: Path, catalogue: Path, elsewhere: Path
 ) -> None:
     # A partial import keeps the other TIs: if one of them is broken, the new set would not load.
     pilot = territories / TI_DIR / "gers-tarn-et-garonne.yaml"
@@ -326,7 +339,7 @@ def test_a_result_that_would_not_load_back_is_refused_and_nothing_is_replaced(
         pilot.read_text(encoding="utf-8").replace('    - "243200391"', '    - "999999999"', 1), encoding="utf-8"
     )
     before = snapshot(catalogue)
-    result = parse_perimeter_file(GOOD_PHASE2, geography)
+    result = parse_perimeter_file(elsewhere, geography)
 
     with pytest.raises(CatalogueError) as refused:
         write(result, geography, territories, complete=False, published_on=None)
@@ -339,26 +352,28 @@ def test_a_result_that_would_not_load_back_is_refused_and_nothing_is_replaced(
 
 
 def test_partial_import_keeps_the_existing_territories_and_the_set_stays_partial(
-    geography: Geography, territories: Path
+    geography: Geography, territories: Path, elsewhere: Path
 ) -> None:
     pilots = {name: (territories / TI_DIR / f"{name}.yaml").read_bytes() for name in SHIPPED_TIS}
-    result = parse_perimeter_file(GOOD_PHASE2, geography)
+    result = parse_perimeter_file(elsewhere, geography)
 
-    write(result, geography, territories, complete=False, published_on=PUBLISHED_ON)
+    written = write(result, geography, territories, complete=False, published_on=PUBLISHED_ON)
 
-    assert ti_ids(territories) == SHIPPED_TIS | {"ti-2701", "ti-7601"}
+    assert written.replaced == {}  # no shared commune: nothing replaced
+    assert ti_ids(territories) == SHIPPED_TIS | {"ti-8401"}
     for name, content in pilots.items():
         assert (territories / TI_DIR / f"{name}.yaml").read_bytes() == content
     perimeter_set = load_model(territories / PERIMETER_SET_FILE, PerimeterSetFile)
     assert perimeter_set.coverage == "partial"
     assert perimeter_set.updated_on == TODAY
-    assert perimeter_set.description == f"Liste partielle (4 TI), dont 2 importé(s) de {GOOD_PHASE2.name}."
+    assert perimeter_set.description == f"Liste partielle (3 TI), dont 1 importé(s) de {elsewhere.name}."
     # the new source comes first, the shipped one (another address) is kept
     assert [s.url for s in perimeter_set.sources] == [SOURCE_URL, DEFAULT_SOURCE_URL]
     perimeters = load_perimeter_set(territories, geography)
     assert perimeters.coverage == "partial"
-    assert set(perimeters.territories) == SHIPPED_TIS | {"ti-2701", "ti-7601"}
-    assert perimeters.membership(geography.communes["01004"]).status == "unknown"
+    assert set(perimeters.territories) == SHIPPED_TIS | {"ti-8401"}
+    assert perimeters.membership(geography.communes["01004"]).status == "member"
+    assert perimeters.membership(geography.communes["75056"]).status == "unknown"
 
 
 def test_complete_import_replaces_the_whole_set_and_says_it_is_complete(
@@ -398,9 +413,11 @@ def test_reimported_territory_keeps_its_existing_animation(
 ) -> None:
     shipped = load_model(territories / TI_DIR / "haut-jura.yaml", IndustryTerritoryFile)
     assert shipped.animation.fallback is not None  # the sous-préfecture animates the shipped pilot
+    shipped_gers = load_model(territories / TI_DIR / "gers-tarn-et-garonne.yaml", IndustryTerritoryFile)
     file = tmp_path / "haut-jura.csv"
     file.write_text(
-        "insee_com,lib_com,id_ti,lib_ti\n39478,Saint-Claude,haut-jura,Haut-Jura\n32160,L'Isle-Jourdain,ti-7601,Gers\n",
+        "insee_com,lib_com,id_ti,lib_ti\n39478,Saint-Claude,haut-jura,Haut-Jura\n32160,L'Isle-Jourdain,ti-7601,Gers\n"
+        "01004,Ambérieu-en-Bugey,ti-8401,Plaine de l'Ain\n",
         encoding="utf-8",
     )
     result = parse_perimeter_file(file, geography)
@@ -411,7 +428,16 @@ def test_reimported_territory_keeps_its_existing_animation(
     assert reimported.animation == shipped.animation
     assert reimported.perimeter.communes == ["39478"]  # while the perimeter is the file's
     assert reimported.perimeter.verification == "official"
-    new = load_model(territories / TI_DIR / "ti-7601.yaml", IndustryTerritoryFile)
+    # ti-7601 replaces the reconstructed Gers pilot (L'Isle-Jourdain): it takes over its animation
+    gers = load_model(territories / TI_DIR / "ti-7601.yaml", IndustryTerritoryFile)
+    assert gers.animation == shipped_gers.animation
+    assert gers.notes == [
+        "Animation reprise du TI « gers-tarn-et-garonne » (périmètre reconstitué, remplacé par l'import de "
+        "haut-jura.csv) : à vérifier.",
+        "Remplace le périmètre reconstitué de : gers-tarn-et-garonne.",
+    ]
+    # ti-8401 replaces nothing: nobody is said to animate it
+    new = load_model(territories / TI_DIR / "ti-8401.yaml", IndustryTerritoryFile)
     assert new.animation == Animation(
         chef_de_projet=None,
         note="Animation non donnée par le fichier officiel : chef de projet ou interlocuteur à renseigner.",
@@ -523,8 +549,10 @@ def test_cli_imports_a_good_file_and_exits_0(cli_catalogue: Path) -> None:
     assert squashed("Phase 2 : 6 lignes, 2 TI, 1 ancien(s) code(s) INSEE ramené(s)") in output
     assert squashed("2 TI écrits dans") in output
     assert squashed("(liste partielle)") in output
+    assert squashed("TI reconstitué « haut-jura » remplacé par : ti-2701.") in output
+    assert squashed(f"{GOOD_PHASE2.name}:ligne 7 : ancien code 39294 (Lézat) → 39368 Hauts de Bienne") in output
     territories = cli_catalogue / "territories"
-    assert ti_ids(territories) == SHIPPED_TIS | {"ti-2701", "ti-7601"}
+    assert ti_ids(territories) == {"ti-2701", "ti-7601"}  # the reconstructed pilots are replaced
     written = load_model(territories / TI_DIR / "ti-2701.yaml", IndustryTerritoryFile)
     assert written.perimeter.as_of == date(2026, 10, 1)
     assert written.perimeter.epcis == [ARCADE]
