@@ -162,7 +162,8 @@ def _published(definition: SchemeFile, urls: Mapping[str, str]) -> Json:
     return {
         "summary": d.summary,
         "benefits": [
-            {**b.model_dump(mode="json", exclude={"source"}), "source": urls.get(b.source)} for b in d.benefits
+            {**b.model_dump(mode="json", exclude={"source"}), "kind_label": b.kind.label, "source": urls.get(b.source)}
+            for b in d.benefits
         ],
         "operator": [o.model_dump(mode="json") for o in d.operators],
         "funders": [o.model_dump(mode="json") for o in d.funders],

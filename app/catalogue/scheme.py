@@ -9,6 +9,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from app.catalogue.conditions import ConditionSpec
+from app.rules.facts import LabelledValue
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]{1,62}$"
 
@@ -22,9 +23,22 @@ Applicant = Literal[
     "ecole_de_production",
     "jeune",
 ]
-BenefitKind = Literal[
-    "grant", "repayable_advance", "loan", "engineering", "land", "label", "tax_relief", "guarantee", "other"
-]
+
+
+class BenefitKind(LabelledValue):
+    """Nature de l'aide : un prêt ou une garantie n'est pas une subvention."""  # French: shown in the schema
+
+    GRANT = "grant", "subvention"
+    REPAYABLE_ADVANCE = "repayable_advance", "avance remboursable"
+    LOAN = "loan", "prêt"
+    GUARANTEE = "guarantee", "garantie"
+    ENGINEERING = "engineering", "ingénierie, accompagnement"
+    LAND = "land", "foncier"
+    LABEL = "label", "label"
+    TAX_RELIEF = "tax_relief", "allègement fiscal"
+    OTHER = "other", "autre"
+
+
 ApplyChannel = Literal["en_ligne", "operateur", "appel_a_projets", "impots", "contact_local", "aucun"]
 
 

@@ -187,6 +187,7 @@ class OrganisationOut(BaseModel):
 class BenefitOut(BaseModel):
     beneficiary: str
     kind: str
+    kind_label: str = Field(description="La nature de l'aide en français : subvention, prêt, garantie…")
     description: str
     amount_eur: float | None
     min_eur: float | None

@@ -28,6 +28,7 @@ class SourceDetail(SourceOut):
 class BenefitDetail(BaseModel):
     beneficiary: str = Field(description="Qui reçoit : l'entreprise, la personne recrutée, l'EPCI…")
     kind: str
+    kind_label: str = Field(description="La nature de l'aide en français : subvention, prêt, garantie…")
     description: str
     amount_eur: float | None
     min_eur: float | None
@@ -115,6 +116,7 @@ def _benefit(b: Benefit) -> BenefitDetail:
     return BenefitDetail(
         beneficiary=b.beneficiary,
         kind=b.kind,
+        kind_label=b.kind.label,
         description=b.description,
         amount_eur=b.amount_eur,
         min_eur=b.min_eur,

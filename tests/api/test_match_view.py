@@ -108,3 +108,9 @@ def test_the_verdict_parts_are_bounded(match_context: MatchContext) -> None:
         for scheme, verdict, _ in outcome.verdicts:
             parts.of(scheme, verdict)
             assert len(parts) <= 3
+
+
+def test_a_loan_is_told_apart_from_a_grant_in_french(match_context: MatchContext) -> None:
+    loan = match_context.catalogue.schemes["pret-croissance-industrie"]
+    part = json.loads(b"{" + PUBLISHED_PARTS.of(loan) + b"}")
+    assert {(b["kind"], b["kind_label"]) for b in part["benefits"]} == {("loan", "prêt")}

@@ -10,6 +10,7 @@ import yaml
 from fastapi.testclient import TestClient
 from pydantic import BaseModel
 
+from app.catalogue.scheme import BenefitKind
 from app.schemas.scheme import BenefitDetail, SchemeDetail, SourceDetail, ValidityDetail, scheme_detail
 from app.services.matching import MatchContext
 from app.settings import get_settings
@@ -32,9 +33,14 @@ def test_every_shipped_scheme_is_shown_as_before_in_the_api_model(
     assert all(set(b) == _keys(BenefitDetail) for b in body["benefits"])
     assert all(set(s) == _keys(SourceDetail) for s in body["sources"])
     assert set(body["validity"]) == _keys(ValidityDetail)
-    # The answer of the days when the route returned the catalogue's model itself...
+    # The answer of the days when the route returned the catalogue's model itself (plus, for each
+    # benefit, its nature in French: a loan is not a grant)...
     definition = match_context.catalogue.schemes[file.stem].definition
     before = definition.model_dump(mode="json", exclude={"conditions"})
+    for benefit, was in zip(body["benefits"], before["benefits"], strict=True):
+        kind = BenefitKind.of(was["kind"])
+        assert kind is not None
+        assert benefit.pop("kind_label") == kind.label
     assert {k: v for k, v in body.items() if k not in {"conditions", "catalogue_version"}} == before
     # ... with the conditions exactly as the file writes them: type and parameters, nothing added.
     written = json.loads(json.dumps(yaml.safe_load(file.read_text(encoding="utf-8")), default=str))
