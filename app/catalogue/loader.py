@@ -15,7 +15,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from app.catalogue.conditions import ConditionSpec, path_order, spec_problem
+from app.catalogue.conditions import path_order, spec_problem
+from app.catalogue.conditions.base import SpecBase
 from app.catalogue.index import SchemeIndex
 from app.catalogue.needs import NeedsFile, NeedTaxonomy
 from app.catalogue.routing import ROUTING_FILE, Routing, RoutingFile, build_routing
@@ -138,7 +139,7 @@ class Catalogue:
         return Catalogue(schemes, needs, lists, routing, version, ordered, index, declarations)
 
 
-def _walk_sources(spec: ConditionSpec, path: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, ...], str]]:
+def _walk_sources(spec: SpecBase, path: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, ...], str]]:
     """Every `source:` reference inside a condition spec, with its path."""
     if spec.source is not None:
         yield (*path, "source"), spec.source
