@@ -15,9 +15,10 @@ from app.company.size import Figure, InvalidSizeFigure, SizeAssessment, assess_s
 from app.errors import DomainError, ErrorKind, InvalidInput
 from app.reference_data import ReferenceData, load_reference_data
 from app.rules import facts as F  # noqa: N812 - the short name of the fact ids
+from app.rules.decisive import decisive_missing
 from app.rules.facts import Interval
 from app.rules.questions import PROFILE_QUESTIONS, QuestionSpec, RankedQuestion, rank_questions
-from app.rules.verdict import Memo, ResultCache, Verdict, evaluate
+from app.rules.verdict import Memo, ResultCache, Verdict, VerdictKind, evaluate
 from app.schemas.match import AnswerValue, MatchRequest, read_answer
 from app.services.companies import state_message
 from app.services.prefill import NOT_REQUESTED, Lookup, lookup_for_match, nothing_locates_the_company
@@ -380,5 +381,18 @@ def match_profile(
     # Eligible first, then undetermined, then the rest; each group by relevance, then catalogue order.
     evaluated.sort(key=lambda item: (item[1].verdict.rank, -item[2], item[0].rank))
     relevance = {scheme.id: score for scheme, _, score in evaluated}
-    questions = rank_questions([v for _, v, _ in evaluated], ctx.questions, relevance)
+    # A question is asked only if its answer can change a verdict it is asked for.
+    asked = [
+        Verdict(
+            v.scheme_id,
+            v.verdict,
+            v.validity,
+            v.criteria,
+            decisive_missing(scheme.rules, facts, v, as_of=as_of, cache=ctx.results),
+        )
+        if v.verdict is VerdictKind.UNDETERMINED and v.missing
+        else v
+        for scheme, v, _ in evaluated
+    ]
+    questions = rank_questions(asked, ctx.questions, relevance)
     return MatchOutcome(as_of, profile, tuple(evaluated), tuple(questions), catalogue.index.size - len(positions))

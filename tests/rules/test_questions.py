@@ -5,8 +5,14 @@ from __future__ import annotations
 from datetime import date
 
 from app.rules import facts as F  # noqa: N812 - the short name of the fact ids
+from app.rules.codes import CodePrefix, ValueIn
+from app.rules.composite import AllOf, AnyOf
+from app.rules.dates import StartsWithin
+from app.rules.decisive import decisive_missing, naf_section
+from app.rules.numbers import NumberInRange
 from app.rules.questions import PROFILE_QUESTIONS, QuestionSpec, rank_questions
-from app.rules.verdict import Validity, Verdict, VerdictKind
+from app.rules.verdict import SchemeRules, Validity, Verdict, VerdictKind, evaluate
+from app.rules.yes_no import Declaration, IsTrue
 
 WINDOW = Validity(opens_on=date(2020, 1, 1), open_ended=True).on(date(2027, 1, 1))
 
@@ -101,3 +107,146 @@ def test_profile_questions_are_keyed_by_their_fact_and_french() -> None:
     degree = PROFILE_QUESTIONS[F.HIRE_DEGREE]
     assert degree.answer_type == "choice"
     assert [value for value, _ in degree.choices] == list(F.DEGREE_LEVELS)
+
+
+# A question is asked only if its answer can change a verdict (issue 10).
+
+OPEN = Validity(opens_on=date(2020, 1, 1), open_ended=True)
+AS_OF = date(2023, 6, 1)
+_LABELS = {c.value: c.label for c in F.ContractType}
+
+
+def _contract(*allowed: str) -> ValueIn:
+    return ValueIn(
+        criterion="contrat",
+        label="Contrat",
+        source=None,
+        fact=F.HIRE_CONTRACT,
+        allowed=frozenset(allowed),
+        labels=_LABELS,
+    )
+
+
+def _duration(low: float) -> NumberInRange:
+    return NumberInRange(
+        criterion="duree",
+        label="Durée",
+        source=None,
+        fact=F.HIRE_DURATION,
+        low=low,
+        high=None,
+        disputed_low=None,
+        disputed_high=None,
+        unit=" mois",
+        dispute_note=None,
+    )
+
+
+def _graduate() -> IsTrue:
+    return IsTrue(
+        criterion="diplome",
+        label="Jeune diplômé",
+        source=None,
+        fact=F.HIRE_RECENT_GRADUATE,
+        expected_value=True,
+        yes="oui",
+        no="non",
+    )
+
+
+# As VTE: a CDI, or a CDD of 12 months or more for a recent graduate.
+VTE_LIKE = SchemeRules(
+    "vte",
+    (
+        AnyOf(
+            criterion="contrat",
+            label="Contrat",
+            source=None,
+            conditions=(
+                _contract("cdi"),
+                AllOf(
+                    criterion="cdd", label="CDD", source=None, conditions=(_contract("cdd"), _duration(12), _graduate())
+                ),
+            ),
+        ),
+    ),
+    OPEN,
+)
+
+
+def _decisive(rules: SchemeRules, facts: dict[str, object]) -> tuple[str, ...]:
+    verdict = evaluate(rules, facts, as_of=AS_OF)
+    return decisive_missing(rules, facts, verdict, as_of=AS_OF)
+
+
+def test_a_fact_inside_an_any_of_that_cannot_change_the_outcome_is_not_asked() -> None:
+    verdict = evaluate(VTE_LIKE, {}, as_of=AS_OF)
+    assert verdict.missing == (F.HIRE_CONTRACT, F.HIRE_DURATION, F.HIRE_RECENT_GRADUATE)
+    # with the contract unknown, no duration and no graduation date settles anything
+    assert _decisive(VTE_LIKE, {}) == (F.HIRE_CONTRACT,)
+
+
+def test_once_the_blocking_fact_is_known_the_facts_it_waited_for_are_asked() -> None:
+    assert _decisive(VTE_LIKE, {F.HIRE_CONTRACT: "cdd"}) == (F.HIRE_DURATION, F.HIRE_RECENT_GRADUATE)
+    assert _decisive(VTE_LIKE, {F.HIRE_CONTRACT: "cdd", F.HIRE_DURATION: 18}) == (F.HIRE_RECENT_GRADUATE,)
+    assert evaluate(VTE_LIKE, {F.HIRE_CONTRACT: "cdi"}, as_of=AS_OF).verdict is VerdictKind.ELIGIBLE
+
+
+def test_a_number_is_decisive_around_its_thresholds() -> None:
+    rules = SchemeRules("s", (_duration(12), _graduate()), OPEN)
+    assert _decisive(rules, {}) == (F.HIRE_DURATION, F.HIRE_RECENT_GRADUATE)
+    # a duration already too short makes the scheme ineligible: nothing is asked
+    assert _decisive(rules, {F.HIRE_DURATION: 6}) == ()
+
+
+def test_a_size_figure_is_asked_when_the_category_it_settles_changes_the_verdict() -> None:
+    labels = {c.value: c.label for c in F.CompanyCategory}
+    category = ValueIn(
+        criterion="categorie",
+        label="Catégorie",
+        source=None,
+        fact=F.COMPANY_CATEGORY,
+        allowed=frozenset({"micro", "pme"}),
+        labels=labels,
+        settled_by=(F.COMPANY_HEADCOUNT, F.COMPANY_TURNOVER),
+    )
+    rules = SchemeRules("s", (category,), OPEN)
+    facts: dict[str, object] = {F.COMPANY_CATEGORY: frozenset({"pme", "eti"})}
+    assert _decisive(rules, facts) == (F.COMPANY_HEADCOUNT, F.COMPANY_TURNOVER)
+    # inside an any-of already met by another branch, the category changes nothing
+    either = AnyOf(criterion="ou", label="Ou", source=None, conditions=(category, _graduate()))
+    assert _decisive(SchemeRules("s", (either,), OPEN), {**facts, F.HIRE_RECENT_GRADUATE: True}) == ()
+
+
+def test_a_naf_prefix_or_section_is_decisive_with_a_consistent_section() -> None:
+    naf = CodePrefix(
+        criterion="naf",
+        label="NAF",
+        source=None,
+        fact=F.COMPANY_NAF,
+        section_fact=F.COMPANY_NAF_SECTION,
+        include=("C",),
+        exclude=("25.4",),
+        what="code NAF",
+    )
+    assert _decisive(SchemeRules("s", (naf, _graduate()), OPEN), {}) == (F.COMPANY_NAF, F.HIRE_RECENT_GRADUATE)
+    assert naf_section("25.62A") == "C"
+    assert naf_section("01") == "A"
+
+
+def test_a_start_date_is_decisive_around_the_window() -> None:
+    starts = StartsWithin(criterion="debut", label="Début", source=None, months=6, allow_started=False)
+    assert _decisive(SchemeRules("s", (starts, _graduate()), OPEN), {}) == (F.PROJECT_START, F.HIRE_RECENT_GRADUATE)
+
+
+def test_a_declaration_is_asked_yes_or_no() -> None:
+    charte = Declaration(
+        criterion="charte",
+        label="Charte",
+        source=None,
+        fact="answers.charte",
+        expected_value=True,
+        question="?",
+        help=None,
+    )
+    assert _decisive(SchemeRules("s", (charte,), OPEN), {}) == ("answers.charte",)
