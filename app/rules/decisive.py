@@ -14,7 +14,8 @@ values (the service already names only the figures that can still change the cat
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Container, Iterator, Mapping
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from app.rules import facts as F
@@ -24,7 +25,8 @@ from app.rules.dates import StartsWithin, _add_months
 from app.rules.facts import Facts
 from app.rules.needs import HasNeed
 from app.rules.numbers import DegreeAtLeast, NumberInRange
-from app.rules.verdict import ResultCache, SchemeRules, Verdict, VerdictKind, evaluate
+from app.rules.outcome import kleene_all
+from app.rules.verdict import ResultCache, SchemeRules, Verdict, VerdictKind, verdict_kind
 from app.rules.yes_no import Declaration, IsTrue
 
 #: a change to try: fact id -> value, applied on top of the profile's facts
@@ -65,42 +67,132 @@ def naf_section(code: str) -> str | None:
     return next((letter for letter, low, high in _SECTION_OF_DIVISIONS if low <= division <= high), None)
 
 
+@dataclass(frozen=True)
+class _Plan:
+    """What one scheme's rules allow to try on a date: worked out once, kept with the result cache."""
+
+    #: fact -> the changes to try for it
+    changes: dict[str, tuple[Change, ...]]
+    #: facts read by a condition whose values cannot be enumerated: always kept
+    opaque: frozenset[str]
+    #: conditions naming the figures that settle a set-valued fact (the company category)
+    settling: tuple[ValueIn, ...]
+    #: fact -> positions of the scheme's conditions that read it
+    readers: dict[str, tuple[int, ...]]
+
+
 def decisive_missing(
-    rules: SchemeRules, facts: Facts, verdict: Verdict, *, as_of: date, cache: ResultCache | None = None
+    rules: SchemeRules,
+    facts: Facts,
+    verdict: Verdict,
+    *,
+    as_of: date,
+    askable: Container[str],
+    cache: ResultCache | None = None,
 ) -> tuple[str, ...]:
-    """The facts of `verdict.missing` whose answer can change this undetermined verdict, in order."""
-    if verdict.verdict is not VerdictKind.UNDETERMINED or not verdict.missing:
-        return verdict.missing
-    changes, opaque = _changes(rules, facts, as_of)
-    base = {**facts, F.AS_OF: as_of}
+    """The facts of `verdict.missing` that can be asked (`askable`) and whose answer can change
+    this undetermined verdict, in order."""
+    missing = tuple(f for f in verdict.missing if f in askable)
+    if verdict.verdict is not VerdictKind.UNDETERMINED or not missing:
+        return missing
+    if cache is None:
+        return _decisive(rules, facts, verdict, missing, as_of, None)
+    # Results come from the cache, one object per values of the facts a condition reads: the same
+    # result objects mean the same values of every fact the scheme reads, hence the same answer.
+    key = ("decisive-missing", id(rules), id(askable), as_of, id(verdict.validity), *map(id, verdict.criteria))
+    owners = (rules, askable, verdict.validity, verdict.criteria)
+    return cache.derived(key, owners, lambda: _decisive(rules, facts, verdict, missing, as_of, cache))
+
+
+def _decisive(
+    rules: SchemeRules,
+    facts: Facts,
+    verdict: Verdict,
+    missing: tuple[str, ...],
+    as_of: date,
+    cache: ResultCache | None,
+) -> tuple[str, ...]:
+    if facts.get(F.AS_OF) != as_of:
+        facts = {**facts, F.AS_OF: as_of}
+    plan = (
+        cache.derived(("decisive", id(rules), as_of), rules, lambda: _plan(rules, as_of))
+        if cache is not None
+        else _plan(rules, as_of)
+    )
+    settled: dict[str, list[Change]] = {}
+    for leaf in plan.settling:
+        for fact, change in _settling_changes(leaf, facts):
+            settled.setdefault(fact, []).append(change)
     kept = []
-    for fact in verdict.missing:
-        tried = changes.get(fact)
-        if (
-            fact in opaque
-            or tried is None
-            or any(
-                evaluate(rules, {**base, **change}, as_of=as_of, cache=cache).verdict is not verdict.verdict
-                for change in tried
-            )
-        ):
+    for fact in missing:
+        tried = (*plan.changes.get(fact, ()), *settled.get(fact, ()))
+        if fact in plan.opaque or not tried or any(_changed_by(rules, plan, facts, verdict, c, cache) for c in tried):
             kept.append(fact)
     return tuple(kept)
 
 
-def _changes(rules: SchemeRules, facts: Facts, as_of: date) -> tuple[dict[str, list[Change]], set[str]]:
-    """For each fact the scheme reads, the changes to try; and the facts that cannot be enumerated."""
+def _changed_by(
+    rules: SchemeRules, plan: _Plan, facts: Facts, verdict: Verdict, change: Change, cache: ResultCache | None
+) -> bool:
+    """Whether the verdict differs with `change` on top of the facts. Only the conditions that read
+    a changed fact are evaluated again: the others keep the result they gave."""
+    changed = _Overlay(facts, change)
+    again = {i for fact in change for i in plan.readers.get(fact, ())}
+    outcomes = []
+    for i, (condition, result) in enumerate(zip(rules.conditions, verdict.criteria, strict=True)):
+        if i in again:
+            result = cache.result(condition, changed) if cache is not None else condition.evaluate(changed)
+        outcomes.append(result.result)
+    return verdict_kind(verdict.validity.result, kleene_all(outcomes)) is not verdict.verdict
+
+
+class _Overlay(Mapping[str, object]):
+    """The profile's facts with a few of them changed, without copying the rest."""
+
+    __slots__ = ("_base", "_change")
+
+    def __init__(self, base: Facts, change: Change) -> None:
+        self._base, self._change = base, change
+
+    def __getitem__(self, key: str) -> object:
+        return self._change[key] if key in self._change else self._base[key]
+
+    def get(self, key: str, default: object = None) -> object:
+        return self._change[key] if key in self._change else self._base.get(key, default)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._change or key in self._base
+
+    def __iter__(self) -> Iterator[str]:
+        return iter({**self._base, **self._change})
+
+    def __len__(self) -> int:
+        return len({**self._base, **self._change})
+
+
+def _plan(rules: SchemeRules, as_of: date) -> _Plan:
     changes: dict[str, list[Change]] = {}
     opaque: set[str] = set()
-    for condition in rules.conditions:
+    settling: list[ValueIn] = []
+    readers: dict[str, list[int]] = {}
+    for position, condition in enumerate(rules.conditions):
+        for fact in condition.read_facts:
+            readers.setdefault(fact, []).append(position)
         for leaf in condition.leaves():
-            found = _leaf_changes(leaf, facts, as_of)
+            found = _leaf_changes(leaf, as_of)
             if found is None:
                 opaque.update(leaf.reads())
                 continue
             for fact, change in found:
                 changes.setdefault(fact, []).append(change)
-    return changes, opaque
+            if isinstance(leaf, ValueIn) and leaf.settled_by:
+                settling.append(leaf)
+    return _Plan(
+        {fact: tuple(tried) for fact, tried in changes.items()},
+        frozenset(opaque),
+        tuple(settling),
+        {fact: tuple(positions) for fact, positions in readers.items()},
+    )
 
 
 def _declared_values(fact: str) -> tuple[object, ...] | None:
@@ -114,7 +206,7 @@ def _declared_values(fact: str) -> tuple[object, ...] | None:
     return None
 
 
-def _leaf_changes(leaf: Condition, facts: Facts, as_of: date) -> list[tuple[str, Change]] | None:
+def _leaf_changes(leaf: Condition, as_of: date) -> list[tuple[str, Change]] | None:
     """(fact, change) pairs for one leaf condition; None when its facts cannot be enumerated."""
     if isinstance(leaf, IsTrue | Declaration):
         return [(leaf.fact, {leaf.fact: value}) for value in (True, False)]
@@ -128,7 +220,8 @@ def _leaf_changes(leaf: Condition, facts: Facts, as_of: date) -> list[tuple[str,
         tried = [frozenset([code]) for code in leaf.codes] + [frozenset(["-"])]
         return [(F.NEEDS, {F.NEEDS: needs}) for needs in tried]
     if isinstance(leaf, ValueIn):
-        return _value_in_changes(leaf, facts)
+        values = _declared_values(leaf.fact) or (*leaf.allowed, "-")
+        return [(leaf.fact, {leaf.fact: value}) for value in values]
     if isinstance(leaf, CodePrefix):
         return [(leaf.fact, change) for change in _code_changes(leaf)]
     return None
@@ -146,16 +239,12 @@ def _days(leaf: StartsWithin, as_of: date) -> Iterator[date]:
     yield from (as_of - timedelta(days=1), as_of, limit - timedelta(days=1), limit, limit + timedelta(days=1))
 
 
-def _value_in_changes(leaf: ValueIn, facts: Facts) -> list[tuple[str, Change]]:
+def _settling_changes(leaf: ValueIn, facts: Facts) -> Iterator[tuple[str, Change]]:
+    """A figure settling a set-valued fact (the company category): its possible values, each alone."""
     current = facts.get(leaf.fact)
-    values = _declared_values(leaf.fact) or (*leaf.allowed, "-")
-    found: list[tuple[str, Change]] = [(leaf.fact, {leaf.fact: value}) for value in values]
-    if leaf.settled_by:
-        # A figure settling a set-valued fact (the company category): try each possible value alone.
-        possible = current if isinstance(current, frozenset) else frozenset((*leaf.labels, *leaf.allowed))
-        for figure in leaf.settled_by:
-            found.extend((figure, {leaf.fact: frozenset([value])}) for value in sorted(possible))
-    return found
+    possible = current if isinstance(current, frozenset) else frozenset((*leaf.labels, *leaf.allowed))
+    for figure in leaf.settled_by:
+        yield from ((figure, {leaf.fact: frozenset([value])}) for value in sorted(possible))
 
 
 def _code_changes(leaf: CodePrefix) -> Iterator[Change]:

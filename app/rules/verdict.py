@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 from functools import cached_property
+from typing import TypeVar
 
 from app.rules.condition import Condition
 from app.rules.facts import AS_OF, Facts, format_date
@@ -39,6 +40,8 @@ _VERDICT_LABELS = {
 }
 _VERDICT_RANKS = {kind: rank for rank, kind in enumerate(VerdictKind)}
 
+
+T = TypeVar("T")
 
 _OPENING = "Période d'ouverture"
 
@@ -173,12 +176,24 @@ class ResultCache:
     def __init__(self, max_entries: int = 100_000) -> None:
         self.max_entries = max_entries
         self._results: dict[tuple[object, ...], CriterionResult] = {}
+        #: what is worked out once from the rules themselves (the owner object kept alive with it)
+        self._derived: dict[tuple[object, ...], tuple[object, object]] = {}
 
     def __len__(self) -> int:
         return len(self._results)
 
     def clear(self) -> None:
         self._results.clear()
+        self._derived.clear()
+
+    def derived(self, key: tuple[object, ...], owner: object, build: Callable[[], T]) -> T:
+        """`build()`, computed once per `key` (which names `owner` by identity: `owner` is kept alive)."""
+        found = self._derived.get(key)
+        if found is None:
+            if len(self._derived) >= self.max_entries:
+                self._derived.clear()
+            found = self._derived[key] = (owner, build())
+        return found[1]  # type: ignore[return-value]
 
     def result(self, condition: Condition, facts: Facts) -> CriterionResult:
         values = [facts.get(f) for f in condition.read_facts]
@@ -237,14 +252,16 @@ def evaluate(
         elif result.result is Outcome.UNKNOWN:
             unknown = True
     outcome = Outcome.NOT_MET if not_met else Outcome.UNKNOWN if unknown else Outcome.MET
-    kind: VerdictKind
-    if validity.result is Outcome.NOT_MET:
-        kind = VerdictKind.CLOSED
-    elif outcome is Outcome.NOT_MET:
-        kind = VerdictKind.INELIGIBLE
-    elif outcome is Outcome.MET and validity.result is Outcome.MET:
-        kind = VerdictKind.ELIGIBLE
-    else:
-        kind = VerdictKind.UNDETERMINED
     missing = missing_facts(criteria) if outcome is Outcome.UNKNOWN else ()
-    return Verdict(rules.scheme_id, kind, validity, tuple(criteria), missing)
+    return Verdict(rules.scheme_id, verdict_kind(validity.result, outcome), validity, tuple(criteria), missing)
+
+
+def verdict_kind(opening: Outcome, conditions: Outcome) -> VerdictKind:
+    """The verdict of a scheme from its opening on the date and all its conditions together."""
+    if opening is Outcome.NOT_MET:
+        return VerdictKind.CLOSED
+    if conditions is Outcome.NOT_MET:
+        return VerdictKind.INELIGIBLE
+    if conditions is Outcome.MET and opening is Outcome.MET:
+        return VerdictKind.ELIGIBLE
+    return VerdictKind.UNDETERMINED

@@ -388,7 +388,7 @@ def match_profile(
             v.verdict,
             v.validity,
             v.criteria,
-            decisive_missing(scheme.rules, facts, v, as_of=as_of, cache=ctx.results),
+            decisive_missing(scheme.rules, facts, v, as_of=as_of, askable=ctx.questions, cache=ctx.results),
         )
         if v.verdict is VerdictKind.UNDETERMINED and v.missing
         else v

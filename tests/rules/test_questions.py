@@ -176,7 +176,7 @@ VTE_LIKE = SchemeRules(
 
 def _decisive(rules: SchemeRules, facts: dict[str, object]) -> tuple[str, ...]:
     verdict = evaluate(rules, facts, as_of=AS_OF)
-    return decisive_missing(rules, facts, verdict, as_of=AS_OF)
+    return decisive_missing(rules, facts, verdict, as_of=AS_OF, askable=verdict.missing)
 
 
 def test_a_fact_inside_an_any_of_that_cannot_change_the_outcome_is_not_asked() -> None:
