@@ -9,6 +9,7 @@ trickle of bytes, invalid JSON or JSON of another shape.
 from __future__ import annotations
 
 import json
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -300,7 +301,7 @@ class FakeDirectory:
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client gave up: that is what the deadline tests want
 
-        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        server = _QuietServer(("127.0.0.1", 0), Handler)
         server.daemon_threads = True
         self._server = server
         thread = threading.Thread(target=server.serve_forever, name="fake-directory", daemon=True)
@@ -312,3 +313,13 @@ class FakeDirectory:
             server.shutdown()
             server.server_close()
             thread.join(timeout=5)
+
+
+class _QuietServer(ThreadingHTTPServer):
+    """A client that hangs up (a deadline test, the service stopping) is no error of the stand-in:
+    socketserver would print its traceback in the middle of the test output."""
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)  # type: ignore[arg-type]

@@ -302,9 +302,12 @@ def _conclude(query: ParsedQuery, hits: list[Hit]) -> Resolution:
         hits = sorted(hits, key=lambda h: (-(h.commune.population or 0), h.commune.code))
     names = ", ".join(f"{h.commune.name} ({h.commune.departement_code})" for h in hits[:5])
     more = f" et {len(hits) - 5} autre(s)" if len(hits) > 5 else ""
+    # A postal code shared by several communes is settled by the commune's name, not its département.
+    advice = (
+        "Précisez le nom de la commune."
+        if hits[0].by == "postal_code"
+        else "Précisez le département ou le code postal."
+    )
     return Resolution(
-        "ambiguous",
-        query,
-        tuple(hits),
-        f"« {query.text} » désigne {len(hits)} communes : {names}{more}. Précisez le département ou le code postal.",
+        "ambiguous", query, tuple(hits), f"« {query.text} » désigne {len(hits)} communes : {names}{more}. {advice}"
     )

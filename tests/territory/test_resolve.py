@@ -86,6 +86,8 @@ def test_a_postal_code_of_several_communes_is_ambiguous_with_its_communes(territ
     assert len(found) >= 5
     assert all(hit.by == "postal_code" for hit in resolution.hits)
     assert all("32600" in hit.commune.postal_codes for hit in resolution.hits)
+    # They all share the département: the name settles it, not the département.
+    assert resolution.message.endswith("Précisez le nom de la commune.")
 
 
 def test_a_postal_code_of_one_commune_resolves(territory_store: TerritoryStore) -> None:
