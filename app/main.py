@@ -15,6 +15,7 @@ from functools import partial
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.middleware.gzip import GZipMiddleware
 from sqlalchemy import Engine
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Match
@@ -168,6 +169,8 @@ def create_app(
     app.state.clock = clock
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(MethodsOfPath, routes=app.routes)
+    # A match answer is tens of kilobytes of repetitive JSON: compressed when the client accepts it.
+    app.add_middleware(GZipMiddleware, minimum_size=1024)
     install_problem_handlers(app)
     app.include_router(health.router)
     app.include_router(territories.router)

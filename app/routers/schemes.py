@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Header, Path, Query, Response
 
 from app.errors import ErrorKind
 from app.problems import ProblemRoute, problem_responses
@@ -43,15 +43,33 @@ def list_schemes(
     return service.list_schemes(context.catalogue, need=need, open_on=open_on)
 
 
+#: a scheme changes only with the catalogue, which a deployment changes: an hour in caches is safe
+SCHEME_CACHE_CONTROL = "public, max-age=3600"
+
+
 @router.get(
     "/schemes/{scheme_id}",
     response_model=SchemeDetail,
-    responses=problem_responses(ErrorKind.NOT_FOUND),
-    summary="Un dispositif, avec ses sources",
+    responses={
+        **problem_responses(ErrorKind.NOT_FOUND),
+        304: {"description": "Inchangé depuis la version indiquée par If-None-Match (l'ETag reçu)."},
+    },
+    summary="Un dispositif, avec ses sources (ETag : la version du catalogue)",
 )
-def get_scheme(context: Context, scheme_id: Annotated[Identifier, Path()]) -> SchemeDetail:
+def get_scheme(
+    context: Context,
+    response: Response,
+    scheme_id: Annotated[Identifier, Path()],
+    if_none_match: Annotated[str | None, Header(max_length=1000)] = None,
+) -> SchemeDetail | Response:
+    catalogue = context.catalogue
     # The catalogue's own model stays private: the API answers with its own, mapped here.
-    return scheme_detail(service.get_scheme(context.catalogue, scheme_id), context.catalogue.version)
+    detail = scheme_detail(service.get_scheme(catalogue, scheme_id), catalogue.version)
+    headers = {"ETag": f'"{catalogue.version}"', "Cache-Control": SCHEME_CACHE_CONTROL}
+    if if_none_match is not None and {headers["ETag"], "*"} & {tag.strip() for tag in if_none_match.split(",")}:
+        return Response(status_code=304, headers=headers)
+    response.headers.update(headers)
+    return detail
 
 
 @router.get("/needs", response_model=list[NeedOut], summary="La taxonomie des besoins")

@@ -71,3 +71,31 @@ def test_typed_conditions_are_shown_with_the_parameters_written_only(match_conte
     definition = match_context.catalogue.schemes["vte"].definition
     typed = definition.model_copy(update={"conditions": [Headcount(type="headcount", max=250)]})
     assert scheme_detail(typed, "v1").conditions == [{"type": "headcount", "max": 250}]
+
+
+def test_a_scheme_is_served_with_its_etag_and_unchanged_ones_are_not_sent_again(
+    client: TestClient, match_context: MatchContext
+) -> None:
+    first = client.get("/v1/schemes/vte")
+    etag = first.headers["etag"]
+    assert etag == f'"{match_context.catalogue.version}"'
+    assert first.headers["cache-control"] == "public, max-age=3600"
+
+    again = client.get("/v1/schemes/vte", headers={"If-None-Match": f'"autre", {etag}'})
+    assert again.status_code == 304
+    assert again.content == b""
+    assert again.headers["etag"] == etag
+
+    stale = client.get("/v1/schemes/vte", headers={"If-None-Match": '"une-version-ancienne"'})
+    assert stale.status_code == 200
+    assert stale.json() == first.json()
+
+
+def test_answers_are_compressed_only_for_a_client_that_accepts_it(client: TestClient) -> None:
+    body = {"territory": {"query": "Morez"}, "company": {"headcount": 30}}
+    compressed = client.post("/v1/match", json=body, headers={"Accept-Encoding": "gzip"})
+    plain = client.post("/v1/match", json=body, headers={"Accept-Encoding": "identity"})
+    assert compressed.headers["content-encoding"] == "gzip"
+    assert "content-encoding" not in plain.headers
+    assert compressed.json() == plain.json()
+    assert int(compressed.headers["content-length"]) < len(plain.content) / 4
