@@ -66,3 +66,29 @@ def test_an_unknown_export_format_is_a_422(desk: Desk) -> None:
     response = desk.client.get("/v1/stats", params={"format": "xlsx"}, headers=gers)
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "format"
+
+
+def test_the_median_time_to_acknowledgement_is_the_middle_delay_whatever_their_number(desk: Desk) -> None:
+    admin = bearer(desk.token("admin", holder="Administration")[0])
+    gers = bearer(desk.token(ti=("gers-tarn-et-garonne",))[0])
+    waiting = [desk.filed()["case_id"] for _ in range(5)]
+    # Acknowledged after 0.5 h, 3.5 h, 3.75 h and 27.75 h: median of four = (3.5 + 3.75) / 2.
+    for case_id, hours in zip(waiting, (0.5, 3, 0.25, 24), strict=False):
+        desk.clock.advance(minutes=round(hours * 60))
+        acknowledged = desk.client.post(
+            f"/v1/cases/{case_id}/transitions", json={"to": "acknowledged", "version": 1}, headers=gers
+        )
+        assert acknowledged.status_code == 200, acknowledged.text
+    even = desk.client.get("/v1/stats", headers=admin).json()
+    assert even["acknowledged"] == 4
+    # 3.625 h, given to a tenth (the database counts in fractions of a day: either side of the half)
+    assert abs(even["median_hours_to_acknowledgement"] - 3.625) <= 0.051
+
+    desk.clock.advance(hours=72)
+    last = desk.client.post(
+        f"/v1/cases/{waiting[4]}/transitions", json={"to": "acknowledged", "version": 1}, headers=gers
+    )
+    assert last.status_code == 200, last.text
+    odd = desk.client.get("/v1/stats", headers=admin).json()
+    assert odd["acknowledged"] == 5
+    assert abs(odd["median_hours_to_acknowledgement"] - 3.75) <= 0.051  # the middle of five
