@@ -60,6 +60,23 @@ class DatabaseNotReady(Exception):
     """The database schema is not the one this code expects."""
 
 
+class _HiddenRows(logging.Filter):
+    """SQLAlchemy logs every row it reads when its logger is at DEBUG: a case's row holds the
+    applicant's contact and message. The rows are replaced by a mark (the statements stay, their
+    parameters are hidden by the engine: `hide_parameters`)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.msg == "Row %r":
+            record.args = ("(ligne masquée)",)
+        return True
+
+
+def _hide_rows_in_logs() -> None:
+    sql_logger = logging.getLogger("sqlalchemy.engine.Engine")
+    if not any(isinstance(f, _HiddenRows) for f in sql_logger.filters):
+        sql_logger.addFilter(_HiddenRows())
+
+
 def create_db_engine(
     url: str,
     *,
@@ -73,6 +90,7 @@ def create_db_engine(
 
     Parameters never reach the logs: a failed INSERT's message would otherwise carry what a person typed.
     """
+    _hide_rows_in_logs()
     parsed = make_url(url)
     pool: dict[str, Any] = {"pool_timeout": pool_timeout}
     if single_connection:

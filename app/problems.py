@@ -213,20 +213,6 @@ class UnexpectedErrors:
             await response(scope, receive, send)
 
 
-class HiddenRows(logging.Filter):
-    """SQLAlchemy logs every row it reads when its logger is at DEBUG: a case's row holds the
-    applicant's contact and message. The rows are replaced by a mark (the statements stay, their
-    parameters are hidden by the engine: `hide_parameters`)."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if record.msg == "Row %r":
-            record.args = ("(ligne masquée)",)
-        return True
-
-
-_SQL_LOGGER = "sqlalchemy.engine.Engine"
-
-
 def without_messages(exc: BaseException) -> str:
     """The traceback of `exc` and of the exceptions it was raised from: kinds and frames only."""
     parts = []
@@ -252,9 +238,6 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_error)
     # Outermost of the service's middleware, so that it also catches theirs.
     app.add_middleware(UnexpectedErrors)
-    sql_logger = logging.getLogger(_SQL_LOGGER)
-    if not any(isinstance(f, HiddenRows) for f in sql_logger.filters):
-        sql_logger.addFilter(HiddenRows())
 
 
 # --- The OpenAPI side of the same mapping: which statuses a route can answer, with which body.
