@@ -164,8 +164,6 @@ def create_app(
         app.state.match_context = context
     app.state.settings = settings
     app.state.database = database
-    app.state.db_engine = engine
-    app.state.db_sessions = database.sessions
     app.state.clock = clock
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(MethodsOfPath, routes=app.routes)

@@ -138,11 +138,17 @@ def request_errors(validation_errors: Sequence[Any]) -> list[dict[str, str]]:
     return errors
 
 
+def errors_detail(errors: Sequence[dict[str, str]]) -> str:
+    """The `detail` of an invalid request: each field at fault with its message."""
+    return "; ".join(f"{e['field']} : {e['message']}" for e in errors)
+
+
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = request_errors(exc.errors())
-    detail = "; ".join(f"{e['field']} : {e['message']}" for e in errors)
-    return problem_response(422, "donnees-invalides", "Données invalides", detail, request.url.path, errors=errors)
+    return problem_response(
+        422, "donnees-invalides", "Données invalides", errors_detail(errors), request.url.path, errors=errors
+    )
 
 
 _HTTP_TITLES = {

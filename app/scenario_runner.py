@@ -20,7 +20,7 @@ from app.catalogue.scenarios import Expectation, Scenario
 from app.clock import today_in_paris
 from app.company.directory import SireneClient
 from app.errors import DomainError
-from app.problems import api_detail, request_errors, status_of
+from app.problems import api_detail, errors_detail, request_errors, status_of
 from app.rules.verdict import VerdictKind
 from app.schemas.match import MatchRequest
 from app.services.matching import MatchContext, match_request
@@ -41,7 +41,7 @@ async def answer(ctx: MatchContext, directory: SireneClient, scenario: Scenario)
         request = MatchRequest.model_validate_json(scenario.body())
     except ValidationError as exc:
         errors = request_errors(exc.errors())
-        return Answer(422, {"detail": "; ".join(f"{e['field']} : {e['message']}" for e in errors), "errors": errors})
+        return Answer(422, {"detail": errors_detail(errors), "errors": errors})
     try:
         outcome = await match_request(ctx, directory, request, as_of=scenario.as_of or today_in_paris())
     except DomainError as exc:

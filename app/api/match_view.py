@@ -256,7 +256,7 @@ def _answer_without_results(ctx: MatchContext, outcome: MatchOutcome) -> Json:
         "territory": commune_out(ctx.territories, profile.commune).model_dump(mode="json"),
         "company": {
             "category": {
-                "possible": sorted(profile.size.possible, key=F.CATEGORIES.index),
+                "possible": [c for c in F.CompanyCategory if c in profile.size.possible],
                 "label": profile.size.label,
                 "reason": profile.size.reason,
             },

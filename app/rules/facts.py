@@ -232,11 +232,6 @@ HIRE_AGE = _asked(
 ANSWER_PREFIX = "answers."
 
 
-DEGREE_LEVELS = tuple(DegreeLevel)
-CONTRACTS = tuple(ContractType)
-CATEGORIES = tuple(CompanyCategory)
-
-
 @dataclass(frozen=True, slots=True)
 class Interval:
     """A number known to lie between `low` and `high` (inclusive; `high=None` is unbounded)."""

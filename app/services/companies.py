@@ -231,7 +231,7 @@ async def get_company(
 
 
 def category_out(possible: frozenset[str], label: str, reason: str) -> CategoryOut:
-    return CategoryOut(possible=[c for c in F.CATEGORIES if c in possible], label=label, reason=reason)
+    return CategoryOut(possible=[c for c in F.CompanyCategory if c in possible], label=label, reason=reason)
 
 
 def _tranche_out(tranche: Tranche | None, year: int | None) -> TrancheOut | None:

@@ -65,7 +65,7 @@ async def raising_async(*_args: Any, **_kwargs: Any) -> Any:
 @contextmanager
 def database_error(desk: Desk, table: str) -> Iterator[None]:
     """Every statement that writes `table` fails in the driver, as a full disk or a lost server would."""
-    engine = desk.client.app.state.db_engine  # type: ignore[attr-defined]
+    engine = desk.client.app.state.database.engine  # type: ignore[attr-defined]
     dbapi = engine.dialect.dbapi
 
     def fail(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:

@@ -106,7 +106,7 @@ def test_profile_questions_are_keyed_by_their_fact_and_french() -> None:
     assert not any(spec.declarative for spec in PROFILE_QUESTIONS.values())
     degree = PROFILE_QUESTIONS[F.HIRE_DEGREE]
     assert degree.answer_type == "choice"
-    assert [value for value, _ in degree.choices] == list(F.DEGREE_LEVELS)
+    assert [value for value, _ in degree.choices] == list(F.DegreeLevel)
 
 
 # A question is asked only if its answer can change a verdict (issue 10).
