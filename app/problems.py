@@ -23,9 +23,13 @@ from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.db import DatabaseUnavailable
 from app.error_messages import field_path, french_message
-from app.errors import DomainError, ErrorKind
+from app.errors import DomainError, ErrorKind, InvalidInput
 from app.schemas.problem import Problem
+from app.services.cases.transitions import StaleVersion, TransitionRefused, VersionRequired
+from app.services.companies import DirectoryDeadlineExceeded
+from app.services.tokens import Forbidden, Unauthenticated
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_BASE = "urn:guichet-ti:probleme:"
@@ -248,36 +252,32 @@ def install_problem_handlers(app: FastAPI) -> None:
 
 # --- The OpenAPI side of the same mapping: which statuses a route can answer, with which body.
 
+
 #: A French example of each status, as the handlers above write it (`instance` left out: it is the path).
+def _example(error: type[DomainError], detail: str) -> tuple[str, str, str]:
+    return (error.slug, error.title, detail)
+
+
+# Each example is an error the service really answers: its slug and title are the error's own.
 _EXAMPLES: dict[int, tuple[str, str, str]] = {
-    400: ("requete-illisible", "Requête illisible", "Le corps de la requête n'est pas un JSON lisible."),
-    401: ("authentification-requise", "Authentification requise", "Jeton absent : envoyez l'en-tête Authorization."),
-    403: ("acces-refuse", "Accès refusé", "Un jeton de suivi ne donne accès qu'à son dossier : le lire, le retirer."),
-    404: ("introuvable", "Ressource introuvable", "Aucune ressource à cette adresse."),
-    409: (
-        "transition-interdite",
-        "Transition interdite",
-        "Un dossier clos ne change plus de statut. Statuts possibles depuis « Clos » : aucun.",
+    400: _HTTP_TITLES[400],
+    401: _example(Unauthenticated, "Jeton absent : envoyez l'en-tête Authorization."),
+    403: _example(Forbidden, "Un jeton de suivi ne donne accès qu'à son dossier : le lire, le retirer."),
+    404: _HTTP_TITLES[404],
+    409: _example(
+        TransitionRefused, "Un dossier clos ne change plus de statut. Statuts possibles depuis « Clos » : aucun."
     ),
-    412: (
-        "version-perimee",
-        "Version périmée",
-        "Le dossier est à la version 4 : relisez-le avant de le modifier ; rien n'a été changé.",
+    412: _example(
+        StaleVersion, "Le dossier est à la version 4 : relisez-le avant de le modifier ; rien n'a été changé."
     ),
-    413: ("requete-trop-grosse", "Requête trop volumineuse", "Le corps de la requête dépasse 64 Ko."),
-    422: ("donnees-invalides", "Données invalides", "company.headcount : nombre entier attendu"),
-    428: (
-        "version-requise",
-        "Version requise",
-        "La version du dossier que vous avez lue est requise. Envoyez-la dans l'en-tête If-Match (la valeur "
-        "de l'ETag) ou dans le champ version.",
+    413: _HTTP_TITLES[413],
+    422: _example(InvalidInput, "company.headcount : nombre entier attendu"),
+    428: _example(
+        VersionRequired,
+        "La version du dossier que vous avez lue est requise. " + ADVICE_OF_KIND[ErrorKind.VERSION_REQUIRED],
     ),
-    503: ("service-indisponible", "Service indisponible", "Le service ne peut pas répondre pour l'instant."),
-    504: (
-        "annuaire-delai-depasse",
-        "L'annuaire des entreprises n'a pas répondu à temps",
-        "Consultation de l'annuaire impossible : pas de réponse dans le délai.",
-    ),
+    503: _example(DatabaseUnavailable, DatabaseUnavailable().detail),
+    504: _example(DirectoryDeadlineExceeded, "Consultation de l'annuaire impossible : pas de réponse dans le délai."),
 }
 _EXAMPLE_MEMBERS: dict[int, dict[str, Any]] = {
     422: {"errors": [{"field": "company.headcount", "message": "nombre entier attendu"}]},
