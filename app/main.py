@@ -32,6 +32,7 @@ from app.services.matching import MatchContext, load_match_context
 from app.services.tokens import load_token_key
 from app.settings import Settings, get_settings
 from app.sourcefiles.yaml_source import CatalogueError
+from app.web.site import PAGE_ERRORS, install_pages
 
 logger = logging.getLogger("guichet")
 
@@ -169,7 +170,8 @@ def create_app(
     app.add_middleware(MethodsOfPath, routes=app.routes)
     # A match answer is tens of kilobytes of repetitive JSON: compressed when the client accepts it.
     app.add_middleware(GZipMiddleware, minimum_size=1024)
-    install_problem_handlers(app)
+    install_pages(app)
+    install_problem_handlers(app, pages=PAGE_ERRORS)
     app.include_router(health.router)
     app.include_router(territories.router)
     app.include_router(matching.router)

@@ -11,14 +11,14 @@ import json
 import logging
 import math
 import traceback
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from http import HTTPStatus
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from fastapi import FastAPI, Request
 from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -192,8 +192,9 @@ class UnexpectedErrors:
     raised again, so that no server or client logs it with its message either.
     """
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, pages: PageErrors | None = None) -> None:
         self.app = app
+        self.pages = pages
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -212,6 +213,9 @@ class UnexpectedErrors:
             route = getattr(scope.get("route"), "path", None) or "(route inconnue)"
             logger.error("Erreur inattendue sur %s %s :\n%s", scope.get("method"), route, without_messages(exc))
             if started:  # the answer is already on its way: the server closes the connection
+                return
+            if self.pages is not None and self.pages.serves(scope.get("path", "")):
+                await self.pages.unexpected(scope)(scope, receive, send)
                 return
             response = problem_response(
                 500,
@@ -242,12 +246,38 @@ def _chain(exc: BaseException) -> Iterator[BaseException]:
         link = link.__cause__ or (None if link.__suppress_context__ else link.__context__)
 
 
-def install_problem_handlers(app: FastAPI) -> None:
-    app.add_exception_handler(DomainError, _domain_error)
-    app.add_exception_handler(RequestValidationError, _validation_error)
-    app.add_exception_handler(StarletteHTTPException, _http_error)
+class PageErrors(Protocol):
+    """The errors of another surface (the pages): which paths it serves, and how it says an error."""
+
+    def serves(self, path: str) -> bool: ...
+
+    async def render(self, request: Request, exc: Exception) -> Response: ...
+
+    def unexpected(self, scope: Scope) -> Response: ...
+
+
+Handler = Callable[[Request, Exception], Awaitable[Response]]
+
+
+def install_problem_handlers(app: FastAPI, pages: PageErrors | None = None) -> None:
+    """Errors as problem+json, except on the paths that `pages` serves, which it renders itself."""
+
+    def on_surface(api: Handler) -> Handler:
+        if pages is None:
+            return api
+
+        async def handle(request: Request, exc: Exception) -> Response:
+            if pages.serves(request.url.path):
+                return await pages.render(request, exc)
+            return await api(request, exc)
+
+        return handle
+
+    app.add_exception_handler(DomainError, on_surface(_domain_error))
+    app.add_exception_handler(RequestValidationError, on_surface(_validation_error))
+    app.add_exception_handler(StarletteHTTPException, on_surface(_http_error))
     # Outermost of the service's middleware, so that it also catches theirs.
-    app.add_middleware(UnexpectedErrors)
+    app.add_middleware(UnexpectedErrors, pages=pages)
 
 
 # --- The OpenAPI side of the same mapping: which statuses a route can answer, with which body.

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from rapidfuzz import fuzz
@@ -27,6 +29,11 @@ _SUBCLASS = re.compile(r"^(\d{2})\.?(\d{2})([A-Z])$")
 _PREFIX_WEIGHT = 5
 # Below this, a "suggestion" only shares a digit or two with the query ("abc" has nothing).
 _MIN_RESEMBLANCE = 60.0
+# A misspelt word ("decoletage") resembles its label word above this; another word below.
+_MIN_WORD_RESEMBLANCE = 86.0
+_WORD = re.compile(r"[a-z0-9]+")
+# Words that say nothing of an activity: "fabrication de pièces" is about the pièces.
+_STOP_WORDS = frozenset({"de", "des", "du", "la", "le", "les", "et", "en", "a", "au", "aux", "d", "l", "pour", "par"})
 
 
 class NafDataError(Exception):
@@ -95,6 +102,38 @@ class NafNomenclature:
         ranked = sorted((item for item in scored if item[0] >= _MIN_RESEMBLANCE), key=lambda i: (-i[0], i[1].code))
         return [naf for _score, naf in ranked[:limit]]
 
+    @cached_property
+    def _folded_labels(self) -> tuple[tuple[NafCode, str, tuple[str, ...]], ...]:
+        return tuple((naf, folded := fold(naf.label), tuple(_WORD.findall(folded))) for naf in self.codes.values())
+
+    def search(self, text: str, limit: int = 8) -> list[NafCode]:
+        """Sous-classes whose label answers words ("décolletage" -> 25.62A), best first.
+
+        A label that is the text itself comes first; then labels holding every word of the text
+        (a word matches a label word it begins, so "plastique" finds "plastiques"); then labels
+        that resemble the text as a whole, for a misspelt word.
+        """
+        query = fold(text)
+        words = [w for w in _WORD.findall(query) if w not in _STOP_WORDS]
+        if not words or limit <= 0:
+            return []
+        scored: list[tuple[float, NafCode]] = []
+        for naf, label, label_words in self._folded_labels:
+            if label == query:
+                score = 300.0
+            elif all(any(lw.startswith(w[: max(4, len(w) - 1)]) for lw in label_words) for w in words):
+                # Shorter labels say more precisely what the words ask for.
+                score = 200.0 - len(label_words)
+            else:
+                # Each word close to a word of the label: a misspelling, not another activity.
+                closeness = [max((fuzz.ratio(w, lw) for lw in label_words), default=0.0) for w in words]
+                if min(closeness) < _MIN_WORD_RESEMBLANCE:
+                    continue
+                score = sum(closeness) / len(closeness)
+            scored.append((score, naf))
+        scored.sort(key=lambda item: (-item[0], item[1].code))
+        return [naf for _score, naf in scored[:limit]]
+
 
 def load_naf(path: Path) -> NafNomenclature:
     raw_bytes, raw = read_data_file(path, "de la nomenclature NAF", NafDataError)
@@ -124,6 +163,12 @@ def load_naf(path: Path) -> NafNomenclature:
         "+".join(f"{s['package']}@{s['version']}" for s in sources) + "#" + hashlib.sha256(raw_bytes).hexdigest()[:12]
     )
     return NafNomenclature(codes=codes, sections=sections, sources=sources, version=version)
+
+
+def fold(text: str) -> str:
+    """Lower case without accents: "Décolletage" -> "decolletage"."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 def _compact(code: str) -> str:

@@ -157,6 +157,26 @@ class Verdict:
         self.missing = missing
 
 
+def verdict_reason(verdict: Verdict) -> str:
+    """The verdict in one French sentence: what decides it (the first criterion not met, the
+    criteria still unknown, the closing), for a list that shows one line per scheme."""
+    if verdict.verdict is VerdictKind.CLOSED:
+        return verdict.validity.message
+    if verdict.verdict is VerdictKind.INELIGIBLE:
+        failed = next((c for c in verdict.criteria if c.result is Outcome.NOT_MET), None)
+        return failed.message if failed is not None else verdict.validity.message
+    if verdict.verdict is VerdictKind.UNDETERMINED:
+        unknown = [c.label for c in (verdict.validity, *verdict.criteria) if c.result is Outcome.UNKNOWN]
+        return "À préciser : " + _listed(unknown) + "."
+    return "Tous les critères sont remplis selon ce que vous avez indiqué."
+
+
+def _listed(labels: list[str]) -> str:
+    """ "a", "a et b", "a, b et c", each label in lower case within the sentence (not an acronym: "EPCI")."""
+    items = [label[:1].lower() + label[1:] if label[1:2].islower() else label for label in dict.fromkeys(labels)]
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " et " + items[-1]
+
+
 def missing_facts(results: Iterable[CriterionResult]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(m for r in results if r.result is Outcome.UNKNOWN for m in r.missing))
 

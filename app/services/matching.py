@@ -138,10 +138,10 @@ def _resolve_territory(ctx: MatchContext, request: MatchRequest) -> Commune:
         raise InvalidInput(field, exc.reason) from exc
     if resolution.commune is not None:
         return resolution.commune
-    raise _not_settled(field, resolution)
+    raise commune_not_settled(field, resolution)
 
 
-def _not_settled(field: str, resolution: Resolution) -> TerritoryNotSettled:
+def commune_not_settled(field: str, resolution: Resolution) -> TerritoryNotSettled:
     hits = resolution.hits or resolution.elsewhere
     candidates = [
         {

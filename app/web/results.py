@@ -1,0 +1,239 @@
+"""Résultats: the company as understood, the schemes grouped by verdict, and the questions that settle them.
+
+The page is a GET of the profile (app.web.profile_form): bookmarkable, shareable, and the
+answers to the questions are more parameters of the same URL, so the page converges as they
+are given. Filters are parameters too, applied to the match's verdicts, never to the match.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from app.catalogue.loader import Scheme
+from app.catalogue.scheme import ApplyChannel, Benefit
+from app.clock import today_in_paris
+from app.errors import DomainError
+from app.rules.outcome import CriterionResult, Outcome
+from app.rules.questions import RankedQuestion
+from app.rules.verdict import Verdict, VerdictKind, verdict_reason
+from app.services.matching import MatchContext, MatchOutcome, match_profile
+from app.web.home import profile_page
+from app.web.profile_form import ANSWER_PREFIX, NO, YES, FormErrors, ProfileForm, domain_errors, match_request
+from app.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+#: a scheme closing within this many days carries a deadline badge
+DEADLINE_NOTICE_DAYS = 60
+#: questions shown at once: the most decisive first, the others after these are answered
+QUESTIONS_SHOWN = 5
+
+#: DSFR badge of each verdict: « à préciser » is information to give, not a refusal
+BADGE_OF_VERDICT = {
+    VerdictKind.ELIGIBLE: "fr-badge--success",
+    VerdictKind.UNDETERMINED: "fr-badge--info",
+    VerdictKind.INELIGIBLE: "fr-badge--error",
+    VerdictKind.CLOSED: "",
+}
+#: the heading of each group of schemes
+GROUP_TITLES = {
+    VerdictKind.ELIGIBLE: "Aides auxquelles vous êtes éligible",
+    VerdictKind.UNDETERMINED: "Aides à préciser",
+    VerdictKind.INELIGIBLE: "Aides auxquelles vous n'êtes pas éligible",
+    VerdictKind.CLOSED: "Aides fermées aujourd'hui",
+}
+#: groups folded by default: what the SME cannot get today
+FOLDED = frozenset({VerdictKind.INELIGIBLE, VerdictKind.CLOSED})
+
+ResultLabel = Literal["met", "not_met", "unknown"]
+
+
+@dataclass(frozen=True)
+class CriterionLine:
+    result: ResultLabel
+    message: str
+    source_url: str | None
+    disputed: bool
+
+
+@dataclass(frozen=True)
+class SchemeCard:
+    scheme: Scheme
+    verdict: VerdictKind
+    badge: str
+    reason: str
+    benefits: Sequence[Benefit]
+    operators: str
+    apply_how: str
+    apply_url: str | None
+    apply_channel: ApplyChannel
+    closes_in_days: int | None
+    matched_needs: Sequence[str]
+    criteria: Sequence[CriterionLine]
+    open_today: bool
+
+    @property
+    def deadline(self) -> str | None:
+        days = self.closes_in_days
+        if days is None:
+            return None
+        if days == 0:
+            return "clôture aujourd'hui"
+        return "clôture demain" if days == 1 else f"clôture dans {days} jours"
+
+
+@dataclass(frozen=True)
+class Group:
+    verdict: VerdictKind
+    title: str
+    cards: Sequence[SchemeCard]
+    folded: bool
+
+
+@dataclass(frozen=True)
+class Filters:
+    need: str = ""
+    open_only: bool = False
+    verdict: str = ""
+
+    def keep(self, card: SchemeCard) -> bool:
+        return (
+            (not self.need or self.need in card.scheme.needs)
+            and (not self.open_only or card.open_today)
+            and (not self.verdict or card.verdict.value == self.verdict)
+        )
+
+    @property
+    def active(self) -> bool:
+        return bool(self.need or self.open_only or self.verdict)
+
+
+def _criteria(scheme: Scheme, verdict: Verdict) -> list[CriterionLine]:
+    def line(c: CriterionResult) -> CriterionLine:
+        return CriterionLine(c.result.value, c.message, scheme.source_urls.get(c.source or ""), c.disputed)
+
+    return [line(c) for c in (verdict.validity, *verdict.criteria)]
+
+
+def scheme_card(scheme: Scheme, verdict: Verdict, needs: frozenset[str], as_of: date) -> SchemeCard:
+    d = scheme.definition
+    closes_on = d.validity.closes_on
+    days = (closes_on - as_of).days if closes_on is not None else None
+    return SchemeCard(
+        scheme=scheme,
+        verdict=verdict.verdict,
+        badge=BADGE_OF_VERDICT[verdict.verdict],
+        reason=verdict_reason(verdict),
+        benefits=d.benefits,
+        operators=", ".join(o.name for o in d.operators),
+        apply_how=d.apply.how,
+        apply_url=d.apply.url,
+        apply_channel=d.apply.channel,
+        closes_in_days=days if days is not None and 0 <= days <= DEADLINE_NOTICE_DAYS else None,
+        matched_needs=[n for n in d.needs if n in needs],
+        criteria=_criteria(scheme, verdict),
+        open_today=verdict.validity.result is not Outcome.NOT_MET,
+    )
+
+
+def groups(outcome: MatchOutcome, filters: Filters) -> list[Group]:
+    cards = [scheme_card(s, v, outcome.profile.needs, outcome.as_of) for s, v, _ in outcome.verdicts]
+    kept = [c for c in cards if filters.keep(c)]
+    return [
+        Group(kind, GROUP_TITLES[kind], [c for c in kept if c.verdict is kind], kind in FOLDED) for kind in VerdictKind
+    ]
+
+
+def needs_without_scheme(context: MatchContext, outcome: MatchOutcome) -> list[str]:
+    """The needs the SME named that no scheme open to it serves (eligible or to be settled)."""
+    served = {
+        need
+        for scheme, verdict, _ in outcome.verdicts
+        if verdict.verdict in (VerdictKind.ELIGIBLE, VerdictKind.UNDETERMINED)
+        for need in scheme.needs
+    }
+    taxonomy = context.catalogue.needs.needs
+    return [taxonomy[n].label for n in sorted(outcome.profile.needs - served) if n in taxonomy]
+
+
+@dataclass(frozen=True)
+class QuestionField:
+    """A question as a form field: its name, input kind and choices."""
+
+    name: str
+    question: RankedQuestion
+    kind: Literal["radios", "number", "date", "text"]
+    choices: Sequence[tuple[str, str]]
+
+
+def question_fields(questions: Sequence[RankedQuestion]) -> list[QuestionField]:
+    fields = []
+    for q in questions[:QUESTIONS_SHOWN]:
+        spec = q.spec
+        name = ANSWER_PREFIX + spec.id
+        if spec.answer_type == "boolean":
+            fields.append(QuestionField(name, q, "radios", [(YES, "Oui"), (NO, "Non")]))
+        elif spec.answer_type == "choice":
+            fields.append(QuestionField(name, q, "radios", list(spec.choices)))
+        elif spec.answer_type in ("integer", "number"):
+            fields.append(QuestionField(name, q, "number", []))
+        elif spec.answer_type == "date":
+            fields.append(QuestionField(name, q, "date", []))
+        else:
+            fields.append(QuestionField(name, q, "text", []))
+    return fields
+
+
+def _filters(request: Request) -> Filters:
+    params = request.query_params
+    return Filters(
+        need=params.get("filtre_besoin", ""),
+        open_only=params.get("ouvert") == "1",
+        verdict=params.get("filtre_verdict", ""),
+    )
+
+
+@router.get("/resultats")
+async def results(request: Request) -> Response:
+    context: MatchContext = request.app.state.match_context
+    form = ProfileForm.read(request.query_params)
+    try:
+        outcome = match_profile(context, match_request(context, form), as_of=today_in_paris())
+    except FormErrors as errors:
+        return profile_page(request, form, errors, status_code=422)
+    except DomainError as exc:
+        return profile_page(request, form, domain_errors(exc), status_code=422)
+    filters = _filters(request)
+    profile = outcome.profile
+    membership = context.territories.perimeters.membership(profile.commune)
+    counts = dict.fromkeys(VerdictKind, 0)
+    for _, verdict, _ in outcome.verdicts:
+        counts[verdict.verdict] += 1
+    taxonomy = context.catalogue.needs.needs
+    return render(
+        request,
+        "results.html",
+        {
+            "form": form,
+            "outcome": outcome,
+            "profile": profile,
+            "membership": membership,
+            "groups": groups(outcome, filters),
+            "counts": counts,
+            "filters": filters,
+            "verdict_kinds": [(k.value, k.label) for k in VerdictKind],
+            "needs": [(code, taxonomy[code].label) for code in taxonomy],
+            "named_needs": [taxonomy[n].label for n in sorted(profile.needs) if n in taxonomy],
+            "needs_without_scheme": needs_without_scheme(context, outcome),
+            "questions": question_fields(outcome.questions),
+            "more_questions": max(0, len(outcome.questions) - QUESTIONS_SHOWN),
+            "query": form.query(),
+            "profile_pairs": form.query_pairs(),
+        },
+    )
