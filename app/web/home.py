@@ -120,6 +120,7 @@ async def _read_siret(request: Request, form: ProfileForm, siret: str) -> Respon
             "commune": form.commune
             or (f"{company.commune.name} {company.commune.departement.code}" if company.commune else ""),
             "activite": form.activite or (company.naf.code if company.naf else ""),
+            "tranche": company.tranche_effectif.code if company.tranche_effectif else "",
         }
     )
     return profile_page(request, filled, siret=siret, company=company)

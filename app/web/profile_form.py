@@ -35,6 +35,7 @@ FORM_FIELD_OF = {
     "territory.commune": "commune",
     "territory.postal_code": "commune",
     "company.headcount": "effectif",
+    "company.tranche_effectif": "effectif",
     "company.turnover_eur": "ca",
     "company.balance_sheet_eur": "bilan",
     "company.naf": "activite",
@@ -76,6 +77,8 @@ class ProfileForm:
     commune: str = ""
     code_commune: str = ""
     effectif: str = ""
+    #: the INSEE headcount band read from the directory, used while no headcount is typed
+    tranche: str = ""
     ca: str = ""
     bilan: str = ""
     activite: str = ""
@@ -101,6 +104,7 @@ class ProfileForm:
             commune=text("commune"),
             code_commune=text("code_commune"),
             effectif=text("effectif"),
+            tranche=text("tranche"),
             ca=text("ca"),
             bilan=text("bilan"),
             activite=text("activite"),
@@ -123,6 +127,7 @@ class ProfileForm:
             ("commune", self.commune),
             ("code_commune", self.code_commune),
             ("effectif", self.effectif),
+            ("tranche", self.tranche),
             ("ca", self.ca),
             ("bilan", self.bilan),
             ("activite", self.activite),
@@ -217,6 +222,8 @@ def match_request(context: MatchContext, form: ProfileForm) -> MatchRequest:
         "territory": territory,
         "company": {
             "headcount": whole(form.effectif) if form.effectif else None,
+            # What the SME types wins over the directory's band.
+            "tranche_effectif": form.tranche if form.tranche and not form.effectif else None,
             "turnover_eur": amount(form.ca) if form.ca else None,
             "balance_sheet_eur": amount(form.bilan) if form.bilan else None,
             "naf": naf,

@@ -155,3 +155,27 @@ def test_clean_label_collapses_doubled_and_no_break_spaces() -> None:
         "Autres travaux de construction spécialisés n.c.a."
     )
     assert clean_label("Fabrication  de produits en plastique") == "Fabrication de produits en plastique"
+
+
+@pytest.mark.parametrize("words", ["décolletage", "Decolletage", "DÉCOLLETAGE", "decoletage"])
+def test_the_word_decolletage_finds_25_62a_whatever_its_accents_case_or_a_missing_letter(
+    naf: NafNomenclature, words: str
+) -> None:
+    assert [c.code for c in naf.search(words)][:1] == ["25.62A"]
+
+
+def test_words_all_found_in_a_label_find_it_plurals_included(naf: NafNomenclature) -> None:
+    found = naf.search("fabrication de pièces en plastique")
+
+    assert [c.code for c in found] == ["22.29A"]
+
+
+def test_a_word_shared_by_several_activities_gives_them_all_most_precise_first(naf: NafNomenclature) -> None:
+    codes = [c.code for c in naf.search("fonderie")]
+
+    assert {"24.51Z", "24.52Z", "24.53Z", "24.54Z"} <= set(codes)
+
+
+@pytest.mark.parametrize("words", ["", "de la", "zzzz", "usinage"])
+def test_words_that_name_no_activity_find_nothing_rather_than_a_lookalike(naf: NafNomenclature, words: str) -> None:
+    assert naf.search(words) == []

@@ -13,7 +13,7 @@ from app.rules import facts as F  # noqa: N812 - the short name of the fact ids
 from app.rules.condition import Condition
 from app.rules.facts import Facts
 from app.rules.outcome import CriterionResult, Outcome
-from app.rules.verdict import Memo, SchemeRules, Validity, VerdictKind, evaluate
+from app.rules.verdict import Memo, SchemeRules, Validity, VerdictKind, evaluate, verdict_reason
 
 MET, NOT_MET, UNKNOWN = Outcome.MET, Outcome.NOT_MET, Outcome.UNKNOWN
 
@@ -306,3 +306,37 @@ def test_without_opening_day_or_end_a_day_shown_open_is_open_that_day_only() -> 
     assert validity.on(date(2024, 4, 30)).result is MET
     assert validity.on(date(2024, 5, 1)).result is UNKNOWN
     assert validity.on(date(2024, 4, 29)).result is UNKNOWN
+
+
+# -- the verdict in one line ----------------------------------------------------------------------
+
+
+def test_the_reason_of_an_ineligible_verdict_is_its_first_criterion_not_met() -> None:
+    verdict = evaluate(rules(CHARTE, HEADCOUNT), {F.COMPANY_HEADCOUNT: 400}, as_of=AS_OF)
+
+    assert verdict_reason(verdict) == verdict.criteria[1].message
+    assert "249" in verdict_reason(verdict)
+
+
+def test_the_reason_of_an_undetermined_verdict_names_every_unknown_criterion_once() -> None:
+    verdict = evaluate(rules(CHARTE, HEADCOUNT), {}, as_of=AS_OF)
+
+    reason = verdict_reason(verdict)
+
+    assert reason.startswith("À préciser : ")
+    assert reason.count(" et ") == 1
+    assert reason.endswith(".")
+
+
+def test_the_reason_of_a_closed_scheme_is_its_opening_period() -> None:
+    closed = Validity(opens_on=date(2020, 1, 1), closes_on=date(2021, 1, 1), source="arrete")
+    verdict = evaluate(rules(HEADCOUNT, validity=closed), {F.COMPANY_HEADCOUNT: 40}, as_of=AS_OF)
+
+    assert verdict.verdict is VerdictKind.CLOSED
+    assert verdict_reason(verdict) == verdict.validity.message
+
+
+def test_the_reason_of_an_eligible_verdict_says_every_criterion_is_met() -> None:
+    verdict = evaluate(rules(HEADCOUNT), {F.COMPANY_HEADCOUNT: 40}, as_of=AS_OF)
+
+    assert verdict_reason(verdict) == "Tous les critères sont remplis selon ce que vous avez indiqué."
