@@ -36,6 +36,7 @@ from app.services.reminders import remind_overdue
 from app.services.schemes import etalab_export
 from app.services.tokens import TokenNotFound, create_token, list_tokens, load_token_key, revoke_token
 from app.settings import PROJECT_ROOT, Settings, get_settings
+from app.sourcefiles.web_assets import STATIC_DIR, refresh_web_assets
 from app.sourcefiles.yaml_source import CatalogueError, load_located
 from app.territory.geography import load_geography
 from app.territory.perimeters import load_perimeter_set
@@ -51,7 +52,7 @@ from app.territory.ti_import import (
 )
 
 cli = typer.Typer(help="Guichet unique Territoires d'industrie", no_args_is_help=True)
-data_cli = typer.Typer(help="Données de référence (géographie officielle)", no_args_is_help=True)
+data_cli = typer.Typer(help="Données de référence et fichiers web (DSFR, Swagger UI)", no_args_is_help=True)
 territories_cli = typer.Typer(help="Périmètres des Territoires d'industrie", no_args_is_help=True)
 catalogue_cli = typer.Typer(help="Catalogue des dispositifs", no_args_is_help=True)
 db_cli = typer.Typer(help="Base de données (migrations Alembic)", no_args_is_help=True)
@@ -94,12 +95,14 @@ def serve(
 
 @data_cli.command("refresh")
 def data_refresh() -> None:
-    """Reconstruire data/geography.json et data/naf.json depuis les paquets npm (réseau npm requis)."""
+    """Reconstruire data/geography.json, data/naf.json et app/web/static (DSFR, Swagger UI) depuis npm."""
     settings = get_settings()
     summary = refresh_geography(settings.geography_file)
     out.print(f"{settings.geography_file} : {summary}")
     naf_file = settings.data_dir / NAF_FILE_NAME
     out.print(f"{naf_file} : {refresh_naf(naf_file)}")
+    for line in refresh_web_assets(STATIC_DIR, today_in_paris()):
+        out.print(f"{STATIC_DIR} : {line}")
 
 
 @territories_cli.command("import")

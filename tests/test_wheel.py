@@ -173,6 +173,9 @@ def test_the_installed_wheel_migrates_serves_and_files_a_case(
     try:
         health = httpx.get(f"http://127.0.0.1:{port}/health", timeout=5)
         filed = httpx.post(f"http://127.0.0.1:{port}/v1/cases", json=case_body(), timeout=10)
+        docs = httpx.get(f"http://127.0.0.1:{port}/docs", timeout=5)
+        bundle = httpx.get(f"http://127.0.0.1:{port}/static/swagger-ui/swagger-ui-bundle.js", timeout=5)
+        dsfr = httpx.get(f"http://127.0.0.1:{port}/static/dsfr/dsfr.min.css", timeout=5)
     finally:
         server.terminate()
         log = server.communicate(timeout=10)[0]
@@ -186,6 +189,15 @@ def test_the_installed_wheel_migrates_serves_and_files_a_case(
     assert body["datasets"]["geography"]["communes"] > 30_000
     assert filed.status_code == 201, f"{filed.text}\n{log}"
     assert filed.json()["routing"]["queue"]["id"] == GERS_QUEUE
+    # The web assets came with the wheel, and the installed service serves them: /docs works offline.
+    static = installed.site_packages / "app" / "web" / "static"
+    for asset in ("dsfr/dsfr.min.css", "dsfr/fonts/Marianne-Regular.woff2", "swagger-ui/swagger-ui-bundle.js"):
+        assert (static / asset).is_file(), asset
+    assert docs.status_code == 200
+    assert "/static/swagger-ui/swagger-ui-bundle.js" in docs.text
+    assert bundle.status_code == 200
+    assert bundle.headers["content-type"].startswith("text/javascript")
+    assert dsfr.status_code == 200
 
     # What the service writes stays in its working directory, never inside the installed package.
     assert not (installed.site_packages / "var").exists()
