@@ -39,6 +39,9 @@ WINDOW = timedelta(hours=24)
 #: the outbox kind of a tracking link sent again; its recipient is the case's contact address
 TRACKING_LINK_KIND = "applicant_tracking_link"
 
+#: the first key of this module's PostgreSQL advisory locks (the second is the address's hash)
+ADVISORY_LOCK_CLASS = 0x6774_6901
+
 HoldReason = Literal["repeat", "email_cap", "siret_cap"]
 
 
@@ -95,6 +98,7 @@ def hold_back(
     """None when the request may be filed; else the case it repeats, its link sent again."""
     since = now - WINDOW
     email = request.contact.email.casefold()
+    _one_filing_at_a_time(session, email)
     # No index on the address: it is compared only among the window's cases (submitted_at is indexed).
     by_email = _recent(session, func.lower(CaseFile.contact_email) == email, since)
     asked = set(request.scheme_ids)
@@ -110,6 +114,14 @@ def hold_back(
         if len(by_siret) >= limits.per_siret:
             return _held(session, ctx, by_siret[0], "siret_cap", len(by_siret), key, tracking_link, now)
     return None
+
+
+def _one_filing_at_a_time(session: Session, email: str) -> None:
+    """Requests from one address are counted and filed one after the other, until the transaction
+    ends: a double click must not file twice. SQLite writers already queue (BEGIN IMMEDIATE);
+    PostgreSQL's transactions each count without seeing the other's case, hence a lock."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(ADVISORY_LOCK_CLASS, func.hashtext(email))))
 
 
 def _siret(text: str | None) -> str | None:

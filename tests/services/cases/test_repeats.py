@@ -4,14 +4,19 @@ twice, too many from one address or one SIRET in 24 hours; the existing link sen
 from __future__ import annotations
 
 import re
+import threading
+from functools import partial
 from typing import Any
 
+import anyio
 from sqlalchemy import func, select
 
+from app.api.match_view import MATCH_RECORDER
+from app.company.directory import SireneClient
 from app.db import session_factory, transaction
 from app.models import CaseFile, OutboxMessage
 from app.schemas.case import CaseRequest
-from app.services.cases.repeats import TRACKING_LINK_KIND, FilingLimits, Held, hold_back
+from app.services.cases.repeats import TRACKING_LINK_KIND, FilingLimits, Held, file_unless_repeated, hold_back
 from app.services.tokens import Applicant, Unauthenticated, authenticate
 from tests.case_desk import Desk, case_body
 
@@ -147,3 +152,38 @@ def test_a_renewed_link_is_not_a_change_of_the_request(desk: Desk) -> None:
     held(desk, request(["vte"]))
     with transaction(session_factory(desk.database.engine), writing=False) as session:
         assert session.scalar(select(CaseFile.version)) == 1
+
+
+def test_a_double_click_files_one_request(desk: Desk) -> None:
+    """Two identical requests at the same instant, each in its own transaction: one case, one repeat."""
+    start = threading.Barrier(2)
+    outcomes: list[object] = []
+
+    def send() -> None:
+        start.wait()
+        with transaction(session_factory(desk.database.engine), writing=True) as session:
+            outcome = anyio.run(
+                partial(
+                    file_unless_repeated,
+                    session,
+                    desk.context,
+                    SireneClient(""),
+                    request(["vte"]),
+                    recorder=MATCH_RECORDER,
+                    key=desk.key,
+                    limits=LIMITS,
+                    tracking_link=lambda token: f"https://guichet.example/suivi/{token}",
+                    now=desk.clock.now,
+                    as_of=desk.clock.now.date(),
+                )
+            )
+        outcomes.append(outcome)
+
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(type(o).__name__ for o in outcomes) == ["FiledCase", "Held"]
+    with transaction(session_factory(desk.database.engine), writing=False) as session:
+        assert session.scalar(select(func.count()).select_from(CaseFile)) == 1
