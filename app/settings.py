@@ -56,6 +56,13 @@ class Settings(BaseSettings):
     sirene_not_found_ttl_seconds: float = Field(default=300.0, ge=0)
     #: the public API accepts 7 requests/s per IP address (a self-hosted mirror may allow more)
     sirene_rate_per_second: float = Field(default=7.0, gt=0)
+    #: who publishes this instance, where it is hosted and whom to write to (the mentions légales
+    #: and the notices name them); empty: the pages say the operator has not named them yet
+    publisher_name: str = ""
+    publisher_address: str = ""
+    hosting_name: str = ""
+    hosting_address: str = ""
+    contact_email: str = ""
 
     @property
     def geography_file(self) -> Path:

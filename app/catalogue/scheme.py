@@ -23,6 +23,17 @@ Applicant = Literal[
     "ecole_de_production",
     "jeune",
 ]
+#: who may apply, in French (the scheme's page)
+APPLICANT_LABELS: dict[Applicant, str] = {
+    "entreprise": "entreprise",
+    "epci": "intercommunalité (EPCI)",
+    "collectivite": "collectivité territoriale",
+    "organisme_de_formation": "organisme de formation",
+    "association": "association",
+    "groupement_d_employeurs": "groupement d'employeurs",
+    "ecole_de_production": "école de production",
+    "jeune": "jeune",
+}
 
 
 class BenefitKind(LabelledValue):
@@ -40,6 +51,15 @@ class BenefitKind(LabelledValue):
 
 
 ApplyChannel = Literal["en_ligne", "operateur", "appel_a_projets", "impots", "contact_local", "aucun"]
+#: how an application is made, in French (the scheme's page)
+CHANNEL_LABELS: dict[ApplyChannel, str] = {
+    "en_ligne": "demande en ligne",
+    "operateur": "auprès de l'opérateur",
+    "appel_a_projets": "appel à projets ou à manifestation d'intérêt",
+    "impots": "auprès de l'administration fiscale",
+    "contact_local": "contact local",
+    "aucun": "aucune démarche à faire",
+}
 
 
 class _Strict(BaseModel):
