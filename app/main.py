@@ -12,18 +12,13 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
 from functools import partial
-from os import PathLike, stat_result
 from typing import Any
-from urllib.parse import parse_qs
 
 from fastapi import FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
-from fastapi.openapi.docs import get_swagger_ui_html
 from sqlalchemy import Engine
-from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Match
-from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.body_limit import BodySizeLimit
@@ -36,7 +31,6 @@ from app.routers import cases, companies, health, matching, schemes, stats, terr
 from app.services.matching import MatchContext, load_match_context
 from app.services.tokens import load_token_key
 from app.settings import Settings, get_settings
-from app.sourcefiles.web_assets import STATIC_DIR, SWAGGER_UI_VERSION
 from app.sourcefiles.yaml_source import CatalogueError
 from app.web.site import PAGE_ERRORS, install_pages
 
@@ -100,45 +94,6 @@ def document_errors(app: FastAPI) -> None:
         return app.openapi_schema  # type: ignore[return-value]
 
     app.openapi = openapi  # type: ignore[method-assign]
-
-
-class CachedStaticFiles(StaticFiles):
-    """The files under /static, with the cache a browser may keep them in.
-
-    Their names carry no version (`dsfr.min.css`): a URL that adds one (`?v=1.15.3`) never changes
-    content, so it is kept for a year; the others (the fonts and icons the CSS names) for a day, then
-    revalidated by their ETag, so that a new DSFR reaches every browser by the next day.
-    """
-
-    def file_response(
-        self, full_path: PathLike[str] | str, stat_result: stat_result, scope: Scope, status_code: int = 200
-    ) -> Response:
-        response = super().file_response(full_path, stat_result, scope, status_code)
-        versioned = "v" in parse_qs(scope["query_string"].decode("latin-1"))
-        response.headers["Cache-Control"] = (
-            "public, max-age=31536000, immutable" if versioned else "public, max-age=86400"
-        )
-        return response
-
-
-def install_docs(app: FastAPI) -> None:
-    """/docs from the service's own copy of Swagger UI: FastAPI's default page loads it from a CDN, and
-    is blank on a closed network. There is no /redoc: one reader of the OpenAPI document is enough."""
-    assets = f"/static/swagger-ui/{{}}?v={SWAGGER_UI_VERSION}"
-
-    async def swagger_ui(request: Request) -> HTMLResponse:
-        root = request.scope.get("root_path", "").rstrip("/")
-        return get_swagger_ui_html(
-            openapi_url=f"{root}{app.openapi_url}",
-            title=f"{app.title} – API",
-            swagger_js_url=root + assets.format("swagger-ui-bundle.js"),
-            swagger_css_url=root + assets.format("swagger-ui.css"),
-            swagger_favicon_url=root + assets.format("favicon-32x32.png"),
-            # Swagger UI would otherwise send the document to validator.swagger.io for its badge.
-            swagger_ui_parameters={"validatorUrl": None},
-        )
-
-    app.add_route("/docs", swagger_ui, include_in_schema=False)
 
 
 def create_app(
@@ -226,7 +181,5 @@ def create_app(
     app.include_router(schemes.router)
     app.include_router(cases.router)
     app.include_router(stats.router)
-    app.mount("/static", CachedStaticFiles(directory=STATIC_DIR), name="static")
-    install_docs(app)
     document_errors(app)
     return app

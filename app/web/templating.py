@@ -12,10 +12,10 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from app import french
+from app.sourcefiles.web_assets import DSFR_VERSION
 from app.web.security import csrf_token
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
-STATIC_DIR = Path(__file__).resolve().parent / "static"
 SERVICE_NAME = "Guichet unique Territoires d'industrie"
 
 templates = Jinja2Templates(
@@ -32,6 +32,8 @@ templates.env.filters["jour"] = french.day
 templates.env.filters["jour_heure"] = french.day_and_time
 templates.env.filters["enumeration"] = french.enumeration
 templates.env.globals["SERVICE_NAME"] = SERVICE_NAME
+# In the assets' URLs: a new version is a new URL, so browsers may keep each one for a year.
+templates.env.globals["DSFR_VERSION"] = DSFR_VERSION
 
 
 def euros(value: float | None) -> str:

@@ -1,0 +1,106 @@
+from __future__ import annotations
+
+import re
+from urllib.parse import urlencode
+
+from fastapi.testclient import TestClient
+
+from tests.web.page_reading import field_errors, text_of
+
+MOREZ = {
+    "commune": "Morez",
+    "code_commune": "39368",
+    "effectif": "30",
+    "naf": "25.62A",
+    "besoin": "recrutement",
+}
+
+
+def _results(client: TestClient, **extra: str) -> str:
+    page = client.get("/resultats?" + urlencode({**MOREZ, **extra}))
+    assert page.status_code == 200, page.text[:500]
+    return page.text
+
+
+def _asked(page: str) -> set[str]:
+    """The questions the page asks: their fields have an id (the answers already given travel in hidden fields)."""
+    return set(re.findall(r'id="rep\.([\w.+-]+?)(?:-\d+)?"', page))
+
+
+def test_the_results_say_how_the_company_was_understood(client: TestClient) -> None:
+    text = text_of(_results(client))
+
+    assert "Hauts de Bienne" in text
+    assert "vous avez indiqué « Morez »" in text
+    assert "Haut-Jura" in text
+    assert "Décolletage (25.62A" in text
+    assert "30 salariés" in text
+
+
+def test_to_be_settled_is_never_styled_as_ineligible(client: TestClient) -> None:
+    page = _results(client)
+
+    assert re.search(r'class="fr-badge fr-badge--info">à préciser<', page)
+    assert not re.search(r'fr-badge--error">à préciser<', page)
+
+
+def test_closed_and_ineligible_schemes_are_folded_in_details_that_open_without_javascript(
+    client: TestClient,
+) -> None:
+    page = _results(client)
+
+    assert re.search(r'<details class="guichet-group[^"]*" id="groupe-closed">', page)
+    assert '<section class="fr-mb-4w" id="groupe-undetermined"' in page
+
+
+def test_answered_questions_never_come_back_and_the_page_converges(client: TestClient) -> None:
+    asked = _asked(_results(client))
+    answers: dict[str, str] = {}
+    for _ in range(10):
+        assert not asked & answers.keys()
+        if not asked:
+            break
+        question = sorted(asked)[0]
+        answers[question] = "oui" if question.startswith("answers.") else _an_answer(question)
+        asked = _asked(_results(client, **{f"rep.{k}": v for k, v in answers.items()}))
+    assert answers
+
+
+def _an_answer(question: str) -> str:
+    return {
+        "company.turnover_eur": "4500000",
+        "company.balance_sheet_eur": "3000000",
+        "project.investment_eur": "200000",
+        "project.hire.degree_level": "bac+3",
+        "project.hire.contract": "cdi",
+        "project.hire.graduated_within_2_years": "oui",
+    }.get(question, "oui")
+
+
+def test_a_deadline_within_60_days_is_a_badge(client: TestClient) -> None:
+    page = _results(client)
+
+    assert re.search(r"clôture dans \d+ jours", page)
+
+
+def test_the_filters_keep_the_profile_and_narrow_the_schemes(client: TestClient) -> None:
+    everything = _results(client)
+    open_only = _results(client, ouvert="1")
+
+    assert "groupe-closed" in everything
+    assert "groupe-closed" not in open_only
+    assert 'name="code_commune" value="39368"' in open_only
+
+
+def test_a_need_no_open_scheme_serves_is_said_plainly(client: TestClient) -> None:
+    text = text_of(_results(client, besoin="export"))
+
+    assert "Aucune aide ouverte à votre entreprise ne répond aujourd'hui au besoin « Exporter »" in text
+
+
+def test_a_wrong_answer_in_a_shared_link_is_shown_next_to_its_field_not_as_an_error_500(client: TestClient) -> None:
+    page = client.get("/resultats?" + urlencode({**MOREZ, "effectif": "trente"}))
+
+    assert page.status_code == 422
+    assert "nombre entier" in field_errors(page.text)["effectif"]
+    assert 'value="trente"' in page.text
