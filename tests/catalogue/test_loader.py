@@ -382,4 +382,5 @@ def test_yaml_syntax_errors_are_said_in_french(tmp_path: Path, broken: str, fren
 
     message = str(caught.value.problems[0])
     assert french in message
-    assert "expected" not in message and "found" not in message
+    assert "expected" not in message
+    assert "found" not in message
