@@ -70,6 +70,28 @@ class Settings(BaseSettings):
     hosting_address: str = ""
     contact_email: str = ""
 
+    def several_workers_problems(self, workers: int) -> list[str]:
+        """Why this configuration cannot run `workers` processes (nothing when it can), in French.
+
+        Processes share what must be the same for all of them: the database (SQLite serves one
+        process: its writes would wait on each other's locks), and the key of the tokens (a key
+        made on the fly by one machine is unknown to the others).
+        """
+        if workers <= 1:
+            return []
+        problems = []
+        if self.database_url.startswith("sqlite"):
+            problems.append(
+                "SQLite ne sert qu'un processus : pour plusieurs workers, utilisez PostgreSQL "
+                "(GUICHET_DATABASE_URL=postgresql+psycopg://…)."
+            )
+        if not self.token_key:
+            problems.append(
+                "La clé des jetons doit être la même pour tous les processus et toutes les machines : "
+                "définissez GUICHET_TOKEN_KEY (par exemple : python -c 'import secrets; print(secrets.token_hex(32))')."
+            )
+        return problems
+
     @property
     def geography_file(self) -> Path:
         return self.data_dir / "geography.json"
