@@ -33,7 +33,7 @@ def _worker(directory: FakeDirectory, **options: Any) -> SireneClient:
     return SireneClient(directory.url, rate_per_second=1, deadline_seconds=0.5, **options)
 
 
-async def _both(first: SireneClient, second: SireneClient) -> list[Any]:
+async def _both(first: SireneClient, second: SireneClient) -> tuple[object, object]:
     try:
         return await asyncio.gather(
             first.lookup(SIRET_SAVE_HEAD_OFFICE), second.lookup(SIRET_SAVE_JURA), return_exceptions=True
