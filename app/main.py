@@ -15,6 +15,7 @@ from functools import partial
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 from sqlalchemy import Engine
 from starlette.responses import Response
@@ -27,7 +28,8 @@ from app.company.directory import SireneClient
 from app.db import Database, create_db_engine
 from app.migrate import prepare_database, schema_check
 from app.problems import install_problem_handlers, problem_schemas
-from app.routers import cases, companies, health, matching, schemes, stats, territories
+from app.routers import cases, companies, health, matching, partner, schemes, stats, territories
+from app.routers.rate_limits import RateLimits
 from app.services.matching import MatchContext, load_match_context
 from app.services.tokens import load_token_key
 from app.settings import Settings, get_settings
@@ -165,6 +167,16 @@ def create_app(
     app.state.settings = settings
     app.state.database = database
     app.state.clock = clock
+    app.state.rate_limits = RateLimits(settings)
+    if settings.cors_origins:
+        # Partner sites that embed a widget call the API from their pages (none allowed by default).
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PUT"],
+            allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "If-Match", "If-None-Match"],
+            expose_headers=["ETag", "Location", "Idempotent-Replayed", "Retry-After", "RateLimit", "RateLimit-Policy"],
+        )
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(MethodsOfPath, routes=app.routes)
     # A match answer is tens of kilobytes of repetitive JSON: compressed when the client accepts it.
@@ -176,6 +188,7 @@ def create_app(
     app.include_router(companies.router)
     app.include_router(schemes.router)
     app.include_router(cases.router)
+    app.include_router(partner.router)
     app.include_router(stats.router)
     document_errors(app)
     return app
