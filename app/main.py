@@ -28,7 +28,7 @@ from app.company.directory import SireneClient
 from app.db import Database, create_db_engine
 from app.migrate import prepare_database, schema_check
 from app.problems import install_problem_handlers, problem_schemas
-from app.routers import cases, companies, health, matching, partner, schemes, stats, territories
+from app.routers import cases, companies, health, matching, partner, personal_data, schemes, stats, territories
 from app.routers.rate_limits import RateLimits
 from app.services.matching import MatchContext, load_match_context
 from app.services.tokens import load_token_key
@@ -189,6 +189,7 @@ def create_app(
     app.include_router(schemes.router)
     app.include_router(cases.router)
     app.include_router(partner.router)
+    app.include_router(personal_data.router)
     app.include_router(stats.router)
     document_errors(app)
     return app

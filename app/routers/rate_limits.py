@@ -25,7 +25,8 @@ logger = logging.getLogger("guichet.rate_limits")
 class RateLimits:
     def __init__(self, settings: Settings) -> None:
         uri = settings.redis_url or "memory://"
-        options: dict[str, str] = {"key_prefix": settings.rate_limit_prefix} if settings.redis_url else {}
+        # redis-py's asyncio client (the `redis` package), not coredis.
+        options = {"key_prefix": settings.rate_limit_prefix, "implementation": "redispy"} if settings.redis_url else {}
         self.storage = storage_from_string(f"async+{uri}", **options)
         self.limiter = MovingWindowRateLimiter(self.storage)
         self.policies = {
@@ -55,7 +56,7 @@ def _parsed(setting: str, value: str) -> list[RateLimitItem]:
     except ValueError:
         items = []
     if not items:
-        raise InvalidInput(setting, f"limite illisible « {value} » (exemple : 120/minute;3000/hour)")
+        raise InvalidInput(setting, f"{setting} : limite illisible « {value} » (exemple : 120/minute;3000/hour)")
     return items
 
 

@@ -67,6 +67,12 @@ def require_staff(principal: Principal) -> Staff:
     return principal
 
 
+def require_admin(staff: Staff) -> Staff:
+    if not staff.is_admin:
+        raise Forbidden("Réservé aux administrateurs du guichet.")
+    return staff
+
+
 def require_applicant(principal: Principal) -> Applicant:
     if isinstance(principal, Staff):
         raise Forbidden("Seul le demandeur retire sa demande, avec son jeton de suivi.")
