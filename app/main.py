@@ -92,6 +92,13 @@ def document_errors(app: FastAPI) -> None:
             # FastAPI's own 422 body is never sent: every 422 is a Problem (see app.problems).
             for unused in ("HTTPValidationError", "ValidationError"):
                 schemas.pop(unused, None)
+            # A route whose token is optional states it with an empty requirement (openapi_extra),
+            # which FastAPI adds to the one of its dependencies: each requirement once, the empty first.
+            for operations in schema.get("paths", {}).values():
+                for operation in operations.values():
+                    if "security" in operation:
+                        unique = [r for i, r in enumerate(operation["security"]) if r not in operation["security"][:i]]
+                        operation["security"] = sorted(unique, key=bool)
         return app.openapi_schema  # type: ignore[return-value]
 
     app.openapi = openapi  # type: ignore[method-assign]

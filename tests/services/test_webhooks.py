@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 
 from app.errors import InvalidInput
-from app.services import webhooks
 from app.services.outbox import DeliveryFailed
 from app.services.webhooks import check_url, post, refused_address
 from tests.webhook_receiver import running_receiver
@@ -86,12 +85,12 @@ def test_the_address_is_resolved_and_checked_again_at_connection_time(monkeypatc
                 return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("169.254.169.254", 443))]
             return real(host, *args, **kwargs)
 
-        monkeypatch.setattr(webhooks.socket, "getaddrinfo", rebinding)
+        monkeypatch.setattr(socket, "getaddrinfo", rebinding)
         with pytest.raises(DeliveryFailed, match="lien-local"):
             post("https://partenaire.example/hook", b"{}", {}, allow_local=False)
         # A name of the loopback is refused too when the local setting is off, reached when on.
         monkeypatch.setattr(
-            webhooks.socket,
+            socket,
             "getaddrinfo",
             lambda host, *a, **k: rebinding("127.0.0.1" if host == "receveur.example" else host, *a, **k),
         )
