@@ -27,15 +27,19 @@ from app.services.cases.views import partners_of, without_applicant_text
 DEFAULT_MONTHS = 36
 #: what replaces the applicant's words
 ERASED = "(effacé)"
-#: keys of the profile snapshot that identify the company of a sole trader (removed wherever they are)
-IDENTIFYING_KEYS = frozenset({"siret", "name"})
+#: what identifies the company of a sole trader in the profile snapshot: its SIRET wherever it is,
+#: and the establishment's name as the directory gave it (the `lookup` object)
+SIRET_KEY, LOOKUP_KEY, NAME_KEY = "siret", "lookup", "name"
 
 
-def _scrubbed(value: Any) -> Any:
+def _scrubbed(value: Any, within: str = "") -> Any:
     if isinstance(value, dict):
-        return {k: (None if k in IDENTIFYING_KEYS else _scrubbed(v)) for k, v in value.items()}
+        return {
+            key: None if key == SIRET_KEY or (within == LOOKUP_KEY and key == NAME_KEY) else _scrubbed(item, key)
+            for key, item in value.items()
+        }
     if isinstance(value, list):
-        return [_scrubbed(v) for v in value]
+        return [_scrubbed(item, within) for item in value]
     return value
 
 

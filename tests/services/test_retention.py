@@ -3,7 +3,9 @@ ended cases (`guichet cases purge`), notices of partner keys about to expire."""
 
 from __future__ import annotations
 
+import copy
 import json
+import uuid
 from datetime import timedelta
 from typing import Any
 
@@ -12,7 +14,7 @@ from sqlalchemy import select
 from app.db import session_factory, transaction
 from app.models import CaseFile, OutboxMessage
 from app.services.partners import add_partner, create_key, notify_expiring_keys
-from app.services.retention import ERASED, purge_closed_cases
+from app.services.retention import ERASED, erase_personal_data, purge_closed_cases
 from tests.case_desk import LYON, Desk, bearer, case_body
 
 EMAIL = "camille.exemple@entreprise-test.fr"
@@ -127,3 +129,28 @@ def test_the_partner_s_contact_is_told_once_30_days_before_a_key_expires(desk: D
         "numerique@region.example",
     )
     assert notice.case_id is None
+
+
+def test_the_siret_and_the_establishment_s_name_leave_with_the_person_the_commune_stays(desk: Desk) -> None:
+    filed = desk.filed()
+    sessions = session_factory(desk.database.engine)
+    with transaction(sessions, writing=True) as session:
+        case = session.get(CaseFile, uuid.UUID(filed["case_id"]))
+        assert case is not None
+        profile = copy.deepcopy(case.profile)
+        profile["given"]["siret"] = "73282932000074"
+        profile["resolved"]["lookup"] = {"siret": "73282932000074", "name": "DUPONT JEAN", "status": "ok"}
+        case.profile = profile
+    with transaction(sessions, writing=True) as session:
+        erase_personal_data(session, EMAIL, desk.clock.now)
+    with transaction(sessions, writing=False) as session:
+        case = session.get(CaseFile, uuid.UUID(filed["case_id"]))
+        assert case is not None
+        kept = case.profile
+
+    assert kept["given"]["siret"] is None
+    assert kept["resolved"]["lookup"] == {"siret": None, "name": None, "status": "ok"}
+    assert "73282932000074" not in json.dumps(kept)
+    assert "DUPONT" not in json.dumps(kept)
+    assert kept["resolved"]["territory"]["code"] == "32160"
+    assert kept["resolved"]["territory"]["name"]
