@@ -175,7 +175,13 @@ def create_app(
     app.state.database = database
     app.state.clock = clock
     app.state.rate_limits = RateLimits(settings)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(MethodsOfPath, routes=app.routes)
+    # A match answer is tens of kilobytes of repetitive JSON: compressed when the client accepts it.
+    app.add_middleware(GZipMiddleware, minimum_size=1024)
+    install_problem_handlers(app)
     if settings.cors_origins:
+        # Outermost: a preflight is answered before MethodsOfPath's OPTIONS, an error carries the headers.
         # Partner sites that embed a widget call the API from their pages (none allowed by default).
         app.add_middleware(
             CORSMiddleware,
@@ -184,11 +190,6 @@ def create_app(
             allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "If-Match", "If-None-Match"],
             expose_headers=["ETag", "Location", "Idempotent-Replayed", "Retry-After", "RateLimit", "RateLimit-Policy"],
         )
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
-    app.add_middleware(MethodsOfPath, routes=app.routes)
-    # A match answer is tens of kilobytes of repetitive JSON: compressed when the client accepts it.
-    app.add_middleware(GZipMiddleware, minimum_size=1024)
-    install_problem_handlers(app)
     app.include_router(health.router)
     app.include_router(territories.router)
     app.include_router(matching.router)

@@ -181,18 +181,35 @@ PartnerReader = Annotated[PartnerSite, Depends(partner_with(Scope.CASES_READ))]
 PartnerWriter = Annotated[PartnerSite, Depends(partner_with(Scope.CASES_WRITE))]
 
 
-@raises(ErrorKind.FORBIDDEN, ErrorKind.RATE_LIMITED)
-async def filer(request: Request, caller: KeyHolder) -> PartnerSite | None:
-    """Who files a request: a partner key that may write cases, or the applicant itself (limited
-    per client address; another token changes nothing: staff file as the applicant would)."""
+async def _partner_or_nobody(request: Request, caller: Principal | None, scope: Scope) -> PartnerSite | None:
+    """A partner key with `scope`, counted against its limit; None for any other caller (a staff or
+    tracking token changes nothing here)."""
     if not isinstance(caller, PartnerSite):
-        await request.app.state.rate_limits.hit("anonyme", client_address(request))
         return None
-    site = require_partner(caller, Scope.CASES_WRITE)
+    site = require_partner(caller, scope)
     await request.app.state.rate_limits.hit("partenaire", str(site.key_id))
     return site
 
 
+@raises(ErrorKind.FORBIDDEN, ErrorKind.RATE_LIMITED)
+async def filer(request: Request, caller: KeyHolder) -> PartnerSite | None:
+    """Who files a request: a partner key that may write cases, or the applicant itself (limited
+    per client address; staff file as the applicant would)."""
+    site = await _partner_or_nobody(request, caller, Scope.CASES_WRITE)
+    if site is None:
+        await request.app.state.rate_limits.hit("anonyme", client_address(request))
+    return site
+
+
+@raises(ErrorKind.FORBIDDEN, ErrorKind.RATE_LIMITED)
+async def matcher(request: Request, caller: KeyHolder) -> PartnerSite | None:
+    """A match is public; a partner key must have the `match` scope, and counts against its limit."""
+    return await _partner_or_nobody(request, caller, Scope.MATCH)
+
+
+Matcher = Annotated[PartnerSite | None, Depends(matcher)]
+#: the OpenAPI requirement of a route open to all, where a key may be sent (the empty one first)
+OPTIONAL_BEARER: dict[str, Any] = {"security": [{}, {"HTTPBearer": []}]}
 Filer = Annotated[PartnerSite | None, Depends(filer)]
 
 

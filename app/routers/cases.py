@@ -13,6 +13,7 @@ from app.clock import PARIS
 from app.errors import ErrorKind, InvalidInput
 from app.problems import ProblemRoute, problem_responses
 from app.routers.access import (
+    OPTIONAL_BEARER,
     Caller,
     Db,
     Filer,
@@ -77,8 +78,8 @@ def case_links(case_id: uuid.UUID) -> dict[str, str]:
     )
     | versioned(201, Location="L'adresse du dossier déposé."),
     summary="Déposer une demande à partir d'un profil : elle est transmise à la file qui la traite",
-    # The key is optional: the applicant files without one (an empty requirement in the list).
-    openapi_extra={"security": [{}, {"HTTPBearer": []}]},
+    # The key is optional: the applicant files without one.
+    openapi_extra=OPTIONAL_BEARER,
     description="Sans jeton : le demandeur dépose lui-même. Avec une clé de partenaire (droit cases:write) : "
     "le partenaire dépose pour l'entreprise (source « partner ») et suit le dossier dans /v1/partner/cases ; "
     "l'en-tête Idempotency-Key rend un nouvel envoi sans effet.",

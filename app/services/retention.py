@@ -21,7 +21,6 @@ from sqlalchemy.orm import Session
 from app.cases.lifecycle import OPEN_STATUSES
 from app.clock import PARIS
 from app.models import CaseEvent, CaseFile
-from app.services.cases.events import case_event
 from app.services.cases.views import partners_of, without_applicant_text
 
 DEFAULT_MONTHS = 36
@@ -51,7 +50,17 @@ def anonymise(session: Session, case: CaseFile, now: datetime, why: str) -> None
     case.message = ERASED
     case.profile = _scrubbed(without_applicant_text(copy.deepcopy(case.profile)))
     session.flush()
-    session.add(case_event(case, now, "anonymised", None, version=case.version, detail={"why": why}))
+    session.add(
+        CaseEvent(
+            case_id=case.id,
+            occurred_at=now,
+            kind="anonymised",
+            actor_kind="system",
+            actor_label="Guichet",
+            detail={"why": why},
+            version=case.version,
+        )
+    )
     session.flush()
 
 

@@ -4,6 +4,7 @@ access matrix extended to partner keys."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,9 +13,11 @@ from sqlalchemy import select
 from app.db import session_factory, transaction
 from app.errors import InvalidInput
 from app.models import PartnerKey
+from app.services.matching import MatchContext
 from app.services.partners import revoke_key
 from app.services.tokens import token_digest
-from tests.case_desk import LYON, SAINT_CLAUDE, Desk, bearer, case_body
+from tests.case_desk import LYON, SAINT_CLAUDE, Desk, bearer, case_body, desk_with
+from tests.databases import Database
 
 MISSING = "00000000-0000-4000-8000-000000000000"
 STAFF_HOLDER = "Chargée de mission PETR"
@@ -273,3 +276,43 @@ def test_the_key_s_last_use_is_recorded_once_a_day(desk: Desk) -> None:
         used = session.scalar(select(PartnerKey.last_used_at))
     assert used is not None
     assert used.date() == desk.clock.now.date()
+
+
+def test_a_partner_key_matches_with_the_match_scope_only(desk: Desk) -> None:
+    key, partner_id = desk.partner()
+    narrow = desk.partner_key(partner_id, scopes=("cases:read",))
+    profile = case_body()["profile"]
+    assert desk.client.post("/v1/match", json=profile, headers=bearer(key)).status_code == 200
+    assert desk.client.post("/v1/match", json=profile, headers=bearer(narrow)).status_code == 403
+    assert desk.client.post("/v1/match", json=profile).status_code == 200
+    assert desk.client.post("/v1/match", json=profile, headers=bearer("gtp_" + "B" * 43)).status_code == 401
+
+
+def test_partner_origins_listed_in_the_settings_may_call_from_a_browser(
+    database: Database, match_context: MatchContext, tmp_path: Path
+) -> None:
+    allowed = "https://www.cci.example"
+    desks = desk_with(database, match_context, tmp_path, cors_origins=[allowed])
+    desk = next(desks)
+    try:
+        preflight = desk.client.options(
+            "/v1/partner/cases",
+            headers={
+                "Origin": allowed,
+                "Access-Control-Request-Method": "GET",
+                "Access-Control-Request-Headers": "Authorization",
+            },
+        )
+        other = desk.client.get("/health", headers={"Origin": "https://ailleurs.example"})
+        listed = desk.client.get("/health", headers={"Origin": allowed})
+    finally:
+        next(desks, None)
+    assert preflight.status_code == 200
+    assert preflight.headers["access-control-allow-origin"] == allowed
+    assert "access-control-allow-origin" not in other.headers
+    assert listed.headers["access-control-allow-origin"] == allowed
+
+
+def test_no_origin_is_allowed_by_default(desk: Desk) -> None:
+    response = desk.client.get("/health", headers={"Origin": "https://www.cci.example"})
+    assert "access-control-allow-origin" not in response.headers
