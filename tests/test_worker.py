@@ -17,7 +17,7 @@ from app.db import session_factory
 from app.services.matching import MatchContext
 from app.services.outbox import RETRY_DELAYS, SendReport
 from app.services.webhooks import WebhookSender
-from app.worker import send_due
+from app.worker import run, send_due
 from tests.case_desk import Desk, bearer, case_body, desk_with
 from tests.databases import Database
 from tests.webhook_receiver import Receiver, running_receiver
@@ -192,3 +192,24 @@ def test_another_partner_cannot_redeliver_a_delivery(partner_desk: Desk, receive
         f"/v1/partner/webhooks/deliveries/{delivery['id']}/redeliver", headers=bearer(other)
     )
     assert refused.status_code == 404
+
+
+def test_the_worker_loop_delivers_at_each_turn_until_stopped(partner_desk: Desk, receiver: Receiver) -> None:
+    key, _ = partner_desk.partner()
+    register(partner_desk, key, receiver.url, ["case.filed"])
+    partner_desk.client.post("/v1/cases", json=case_body(), headers=bearer(key))
+    turns: list[int] = []
+
+    def stop() -> bool:
+        turns.append(1)
+        return len(turns) > 2
+
+    run(
+        session_factory(partner_desk.database.engine),
+        {"webhook": WebhookSender(allow_local=True)},
+        partner_desk.clock,
+        interval_seconds=0,
+        should_stop=stop,
+    )
+
+    assert len(receiver.requests()) == 1  # two turns, one delivery

@@ -103,3 +103,19 @@ def test_an_unreadable_limit_is_refused_at_start_naming_the_setting(
 ) -> None:
     with pytest.raises(Exception, match="GUICHET_RATE_LIMIT_PARTNER"):
         next(desk_with(database, match_context, tmp_path, rate_limit_partner="beaucoup"))
+
+
+def test_requests_are_served_uncounted_while_redis_is_unreachable(
+    database: Database, match_context: MatchContext, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    desks = desk_with(
+        database, match_context, tmp_path, redis_url="redis://127.0.0.1:1/0", rate_limit_partner="1/minute"
+    )
+    desk = next(desks)
+    try:
+        key, _ = desk.partner()
+        statuses = [desk.client.get("/v1/partner/cases", headers=bearer(key)).status_code for _ in range(3)]
+    finally:
+        next(desks, None)
+    assert statuses == [200, 200, 200]
+    assert "Limites de débit non comptées" in caplog.text
