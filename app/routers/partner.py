@@ -13,7 +13,6 @@ from fastapi.responses import JSONResponse
 
 from app.cases.lifecycle import CaseStatus
 from app.errors import ErrorKind, InvalidInput
-from app.models import OutboxMessage, WebhookEndpoint
 from app.problems import ProblemRoute, problem_responses
 from app.routers.access import (
     Db,
@@ -128,19 +127,11 @@ async def withdraw(
     return await to_thread.run_sync(run)
 
 
-def _endpoint_out(endpoint: WebhookEndpoint) -> EndpointOut:
-    return EndpointOut(
-        id=endpoint.id,
-        url=endpoint.url,
-        events=endpoint.events,
-        secret=endpoint.secret,
-        failing_since=endpoint.failing_since,
-    )
-
-
 @router.get("/webhooks", response_model=EndpointsOut, summary="Les adresses qui reçoivent les événements")
 def list_webhooks(partner: PartnerReader, session: Db) -> EndpointsOut:
-    return EndpointsOut(endpoints=[_endpoint_out(e) for e in webhooks.endpoints_of(session, partner.partner_id)])
+    return EndpointsOut(
+        endpoints=[EndpointOut.model_validate(e) for e in webhooks.endpoints_of(session, partner.partner_id)]
+    )
 
 
 @router.put(
@@ -152,22 +143,7 @@ def put_webhooks(request: Request, body: EndpointsIn, partner: PartnerWriter, se
     wanted = [webhooks.EndpointWanted(e.url, e.events) for e in body.endpoints]
     allow_local = request.app.state.settings.webhook_allow_local
     endpoints = webhooks.replace_endpoints(session, partner, wanted, at, allow_local=allow_local)
-    return EndpointsOut(endpoints=[_endpoint_out(e) for e in endpoints])
-
-
-def _delivery_out(message: OutboxMessage) -> DeliveryOut:
-    return DeliveryOut(
-        id=message.id,
-        event=message.kind,
-        case_id=message.case_id,
-        endpoint_id=message.endpoint_id,
-        created_at=message.created_at,
-        attempts=message.attempts,
-        next_attempt_at=message.next_attempt_at,
-        last_error=message.last_error,
-        sent_at=message.sent_at,
-        failed_at=message.failed_at,
-    )
+    return EndpointsOut(endpoints=[EndpointOut.model_validate(e) for e in endpoints])
 
 
 @router.get("/webhooks/deliveries", response_model=DeliveriesOut, summary="Les derniers envois (100 au plus)")
@@ -177,7 +153,7 @@ def list_deliveries(
     failed: Annotated[bool, Query(description="Seulement les envois abandonnés après tous les essais.")] = False,
 ) -> DeliveriesOut:
     return DeliveriesOut(
-        deliveries=[_delivery_out(m) for m in webhooks.deliveries(session, partner, failed_only=failed)]
+        deliveries=[DeliveryOut.model_validate(m) for m in webhooks.deliveries(session, partner, failed_only=failed)]
     )
 
 
@@ -188,4 +164,4 @@ def list_deliveries(
     summary="Renvoyer un événement (et reprendre les envois vers son adresse)",
 )
 def redeliver(delivery_id: uuid.UUID, partner: PartnerWriter, session: Db) -> DeliveryOut:
-    return _delivery_out(webhooks.redeliver(session, partner, delivery_id))
+    return DeliveryOut.model_validate(webhooks.redeliver(session, partner, delivery_id))

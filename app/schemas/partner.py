@@ -28,6 +28,8 @@ class EndpointsIn(BaseModel):
 
 
 class EndpointOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: uuid.UUID
     url: str
     events: list[str]
@@ -43,8 +45,10 @@ class EndpointsOut(BaseModel):
 
 
 class DeliveryOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: uuid.UUID = Field(description="L'identifiant du message : l'en-tête webhook-id.")
-    event: str
+    event: str = Field(validation_alias="kind", description="L'événement : case.filed, case.status_changed…")
     case_id: uuid.UUID | None
     endpoint_id: uuid.UUID | None
     created_at: datetime
