@@ -3,8 +3,10 @@ retention of closed cases.
 
 Anonymising a case removes what identifies the applicant: contact (name, e-mail, phone), message,
 what it wrote in its own words in the profile, the SIRET and the establishment's name read from
-the directory. The NAF code, size band, commune, schemes, statuses and dates stay, so that the
-indicators stay true. The anonymisation itself is an event of the case.
+the directory, and the notes of its events and of the queue (which may name the person: the
+database lets an event's note be erased, and nothing else of it change). The NAF code, size band,
+commune, schemes, statuses and dates stay, so that the indicators stay true. The anonymisation
+itself is an event of the case.
 """
 
 from __future__ import annotations
@@ -15,12 +17,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from app.cases.lifecycle import OPEN_STATUSES
 from app.clock import PARIS
-from app.models import CaseEvent, CaseFile
+from app.models import CaseEvent, CaseFile, CaseNote
 from app.services.cases.views import partners_of, without_applicant_text
 
 DEFAULT_MONTHS = 36
@@ -50,6 +52,18 @@ def anonymise(session: Session, case: CaseFile, now: datetime, why: str) -> None
     case.message = ERASED
     case.profile = _scrubbed(without_applicant_text(copy.deepcopy(case.profile)))
     session.flush()
+    session.execute(
+        update(CaseEvent)
+        .where(CaseEvent.case_id == case.id, CaseEvent.note.is_not(None))
+        .values(note=None)
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(
+        update(CaseNote)
+        .where(CaseNote.case_id == case.id)
+        .values(body=ERASED)
+        .execution_options(synchronize_session=False)
+    )
     session.add(
         CaseEvent(
             case_id=case.id,

@@ -46,6 +46,12 @@ def test_an_erasure_anonymises_the_cases_keeps_their_facts_and_records_itself(de
     other = desk.filed(LYON, contact={**case_body()["contact"], "email": "autre@exemple.fr"})
     admin = bearer(desk.token("admin")[0])
     own = bearer(desk.token(ti=("gers-tarn-et-garonne",))[0])
+    case = f"/v1/cases/{filed['case_id']}"
+    assert desk.client.post(f"{case}/notes", json={"body": "Rappeler Camille lundi"}, headers=own).status_code == 201
+    withdrawn = desk.client.post(
+        f"{case}/withdraw", json={"reason": "Camille a trouvé"}, headers=bearer(filed["tracking_token"])
+    )
+    assert withdrawn.status_code == 200
 
     erased = desk.client.post("/v1/personal-data/erase", json={"email": EMAIL}, headers=admin)
     seen = desk.client.get(f"/v1/cases/{filed['case_id']}", headers=own).json()
@@ -57,7 +63,9 @@ def test_an_erasure_anonymises_the_cases_keeps_their_facts_and_records_itself(de
     assert seen["profile"]["given"]["needs_text"] is None
     assert seen["profile"]["given"]["company"]["naf"] == "25.62A"  # the facts stay
     assert seen["commune"]["code"] == "32160"
-    assert [e["kind"] for e in seen["history"]] == ["filed", "anonymised"]
+    assert [e["kind"] for e in seen["history"]] == ["filed", "note_added", "withdrawn", "anonymised"]
+    assert [e["note"] for e in seen["history"]] == [None, None, None, None]
+    assert [n["body"] for n in seen["notes"]] == [ERASED]
     for personal in ("Camille", EMAIL, "05 62 00 00 00", "Lanvin"):
         assert personal not in json.dumps(seen)
     export = desk.client.post("/v1/personal-data/export", json={"email": EMAIL}, headers=admin).json()

@@ -7,6 +7,9 @@ Created: 2026-11-30 17:00 UTC
 
 Reviewed by hand. outbox_message is altered in batch (SQLite copies the table: nothing refers to
 it); its case and queue become optional (a notice to a partner is about no case).
+
+Events stay append-only, with one exception for personal data rights: an event's note may be
+erased (set to NULL) when nothing else of the event changes. The triggers say so on both databases.
 """
 
 from __future__ import annotations
@@ -20,6 +23,11 @@ branch_labels = None
 depends_on = None
 
 INSTANT = sa.DateTime(timezone=True)
+MESSAGE = "case_event est en ajout seul : un événement ne se modifie ni ne se supprime"
+#: every column of case_event but note: an erasure leaves them as they are
+KEPT = ("id", "case_id", "occurred_at", "kind", "actor_kind", "actor_id", "actor_label", "from_status", "to_status")
+KEPT_TEXT = ("detail",)  # JSON: compared as text on PostgreSQL (json has no equality)
+LAST = ("version",)
 
 
 def upgrade() -> None:
@@ -113,9 +121,37 @@ def upgrade() -> None:
         )
         batch.create_index(op.f("ix_outbox_message_endpoint_id"), ["endpoint_id"])
         batch.create_index(op.f("ix_outbox_message_next_attempt_at"), ["next_attempt_at"])
+    _events_erasable(True)
+
+
+def _events_erasable(erasable: bool) -> None:
+    """The append-only triggers of case_event: with (or, to go back, without) the erasure of a note."""
+    columns = (*KEPT, *KEPT_TEXT, *LAST)
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute("DROP TRIGGER case_event_no_update")
+        same = " AND ".join(f"NEW.{c} IS OLD.{c}" for c in columns)
+        when = f"WHEN NOT (NEW.note IS NULL AND {same}) " if erasable else ""
+        op.execute(
+            f"CREATE TRIGGER case_event_no_update BEFORE UPDATE ON case_event {when}"
+            f"BEGIN SELECT RAISE(ABORT, '{MESSAGE}'); END"
+        )
+        return
+    allow = ""
+    if erasable:
+        new = ", ".join([f"NEW.{c}" for c in KEPT] + [f"NEW.{c}::text" for c in KEPT_TEXT] + [f"NEW.{c}" for c in LAST])
+        old = ", ".join([f"OLD.{c}" for c in KEPT] + [f"OLD.{c}::text" for c in KEPT_TEXT] + [f"OLD.{c}" for c in LAST])
+        allow = (
+            f"IF TG_OP = 'UPDATE' AND NEW.note IS NULL AND ({new}) IS NOT DISTINCT FROM ({old}) "
+            "THEN RETURN NEW; END IF; "
+        )
+    op.execute(
+        "CREATE OR REPLACE FUNCTION case_event_append_only() RETURNS trigger LANGUAGE plpgsql AS "
+        f"$$ BEGIN {allow}RAISE EXCEPTION '{MESSAGE}'; END $$"
+    )
 
 
 def downgrade() -> None:
+    _events_erasable(False)
     # The messages that only the new columns can carry (a notice without a case, a webhook) go.
     op.execute("DELETE FROM outbox_message WHERE case_id IS NULL OR queue_id IS NULL OR endpoint_id IS NOT NULL")
     with op.batch_alter_table("outbox_message") as batch:
