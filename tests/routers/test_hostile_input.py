@@ -37,6 +37,8 @@ BODIES: dict[tuple[str, str], Any] = {
     ("post", "/v1/cases/{case_id}/reroute"): {"queue_id": "region:76", "reason": "Projet régional", "version": 1},
     ("post", "/v1/cases/{case_id}/withdraw"): {"reason": "Projet abandonné"},
     ("post", "/v1/partner/cases/{case_id}/withdraw"): {"reason": "Projet abandonné"},
+    ("post", "/v1/personal-data/export"): {"email": "personne@exemple.fr"},
+    ("post", "/v1/personal-data/erase"): {"email": "personne@exemple.fr"},
     ("put", "/v1/partner/webhooks"): {"endpoints": [{"url": "https://partenaire.example/guichet", "events": []}]},
 }
 VALID_PARAMETERS = {"case_id": SOME_CASE, "q": "32160", "siret": "73282932000074", "scheme_id": "vte"}
