@@ -45,6 +45,7 @@ from app.services.partners import (
     list_keys,
     list_partners,
     revoke_key,
+    set_active,
 )
 from app.services.reminders import remind_overdue
 from app.services.retention import DEFAULT_MONTHS, erase_personal_data, export_personal_data, purge_closed_cases
@@ -606,6 +607,26 @@ def partners_add(
         err.print(f"[red]--{exc.errors[0]['field'].replace('_', '-')} : {escape(exc.detail)}[/red]")
         raise typer.Exit(2) from exc
     out.print(f"Partenaire {partner.id} ({escape(partner.name)}) ajouté.")
+
+
+@partners_cli.command("deactivate")
+def partners_deactivate(partner: Annotated[str, typer.Argument(help="Identifiant ou nom exact du partenaire")]) -> None:
+    """Désactiver un partenaire : ses clés sont refusées dès la requête suivante."""
+    _set_active(partner, active=False)
+
+
+@partners_cli.command("activate")
+def partners_activate(partner: Annotated[str, typer.Argument(help="Identifiant ou nom exact du partenaire")]) -> None:
+    """Réactiver un partenaire : ses clés valides sont de nouveau acceptées."""
+    _set_active(partner, active=True)
+
+
+def _set_active(reference: str, *, active: bool) -> None:
+    _, sessions = _database()
+    with transaction(sessions, writing=True) as session:
+        partner = set_active(session, _partner(session, reference), active)
+        name = partner.name
+    out.print(f"Partenaire « {escape(name)} » {'réactivé' if active else 'désactivé'}.")
 
 
 @partners_cli.command("list")

@@ -123,6 +123,10 @@ def test_a_partner_key_created_by_the_cli_files_and_reads_until_it_is_revoked(
     with TestClient(create_app(settings, context=match_context)) as client:
         headers = {"Authorization": f"Bearer {key}"}
         assert client.get("/v1/partner/cases", headers=headers).status_code == 200
+        assert run("partners", "deactivate", "CCI Exemple")[0] == 0
+        assert "désactivé" in client.get("/v1/partner/cases", headers=headers).json()["detail"]
+        assert run("partners", "activate", "CCI Exemple")[0] == 0
+        assert client.get("/v1/partner/cases", headers=headers).status_code == 200
         code, stdout, _ = run("partners", "keys", "revoke", listing.split()[0])
         assert code == 0
         assert "révoquée" in stdout

@@ -83,6 +83,13 @@ def find_partner(session: Session, reference: str) -> Partner:
     return partner
 
 
+def set_active(session: Session, partner: Partner, active: bool) -> Partner:
+    """A partner deactivated: its keys are refused at once (and work again once it is reactivated)."""
+    partner.active = active
+    session.flush()
+    return partner
+
+
 def list_partners(session: Session) -> list[Partner]:
     return list(session.scalars(select(Partner).order_by(Partner.name)))
 

@@ -221,8 +221,9 @@ def _file_case(
         )
     session.add(case_event(case, now, "filed", actor, version=1, to_status=CaseStatus.SUBMITTED))
     session.flush()
-    announce(session, case, WebhookEvent.CASE_FILED, version=1, status=CaseStatus.SUBMITTED, now=now)
-    session.flush()
+    if on_behalf is not None:  # only a partner's case has someone to tell
+        announce(session, case, WebhookEvent.CASE_FILED, version=1, status=CaseStatus.SUBMITTED, now=now)
+        session.flush()
     return FiledCase(
         case_id=case.id,
         tracking_token=token,
