@@ -101,6 +101,10 @@ def test_a_partner_key_created_by_the_cli_files_and_reads_until_it_is_revoked(
     code, stdout, stderr = run("partners", "add", "--name", "CCI Exemple", "--contact-role", "Service numérique")
     assert code == 0, stderr
     assert run("partners", "add", "--name", "CCI Exemple", "--contact-role", "Autre")[0] == 2  # the name is taken
+    code, _, stderr = run("partners", "add", "--name", "B", "--contact-role", "R", "--contact-email", "pas-une-adresse")
+    assert code == 2
+    assert "--contact-email" in stderr
+    assert run("partners", "add", "--name", "C", "--contact-role", "R", "--siren", "123")[0] == 2
     code, stdout, stderr = run("partners", "keys", "create", "CCI Exemple", "--scope", "cases:read", "--days", "30")
     assert code == 0, stderr
     key = stdout.strip()

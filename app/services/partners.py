@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -58,12 +59,18 @@ def add_partner(
             siren = validate_siren(siren)
         except InvalidIdentifier as exc:
             raise InvalidInput("siren", str(exc)) from None
+    address = (contact_email or "").strip() or None
+    if address is not None:
+        try:
+            address = validate_email(address, check_deliverability=False).normalized
+        except EmailNotValidError:
+            raise InvalidInput("contact_email", "adresse e-mail invalide (exemple : numerique@cci.example)") from None
     partner = Partner(
         id=uuid.uuid4(),
         name=name,
         siren=siren,
         contact_role=contact_role,
-        contact_email=(contact_email or "").strip() or None,
+        contact_email=address,
         active=True,
         created_at=now,
     )
