@@ -213,3 +213,22 @@ def test_the_worker_loop_delivers_at_each_turn_until_stopped(partner_desk: Desk,
     )
 
     assert len(receiver.requests()) == 1  # two turns, one delivery
+
+
+def test_what_was_still_to_be_sent_to_a_removed_endpoint_is_given_up(partner_desk: Desk, receiver: Receiver) -> None:
+    key, _ = partner_desk.partner()
+    register(partner_desk, key, receiver.url + "/ancienne", ["case.filed"])
+    partner_desk.client.post("/v1/cases", json=case_body(), headers=bearer(key))
+    register(partner_desk, key, receiver.url + "/nouvelle", ["case.filed"])
+    partner_desk.client.post("/v1/cases", json=case_body("39478"), headers=bearer(key))
+
+    report = send(partner_desk)
+    failed = partner_desk.client.get("/v1/partner/webhooks/deliveries", params={"failed": True}, headers=bearer(key))
+    [given_up] = failed.json()["deliveries"]
+    again = partner_desk.client.post(f"/v1/partner/webhooks/deliveries/{given_up['id']}/redeliver", headers=bearer(key))
+
+    assert report.sent == 1
+    assert [r.path for r in receiver.requests()] == ["/nouvelle"]
+    assert given_up["last_error"] == "adresse retirée par le partenaire"
+    assert again.status_code == 409
+    assert again.json()["type"].endswith("adresse-retiree")

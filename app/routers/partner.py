@@ -160,7 +160,7 @@ def list_deliveries(
 @router.post(
     "/webhooks/deliveries/{delivery_id}/redeliver",
     response_model=DeliveryOut,
-    responses=problem_responses(ErrorKind.NOT_FOUND),
+    responses=problem_responses(ErrorKind.NOT_FOUND, ErrorKind.CONFLICT),
     summary="Renvoyer un événement (et reprendre les envois vers son adresse)",
 )
 def redeliver(delivery_id: uuid.UUID, partner: PartnerWriter, session: Db) -> DeliveryOut:

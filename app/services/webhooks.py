@@ -22,11 +22,11 @@ from datetime import datetime
 from enum import StrEnum
 
 import httpx
-from sqlalchemy import ColumnElement, and_, exists, select
+from sqlalchemy import ColumnElement, and_, exists, select, update
 from sqlalchemy.orm import Session, aliased
 from standardwebhooks import Webhook
 
-from app.errors import InvalidInput, NotFound
+from app.errors import DomainError, ErrorKind, InvalidInput, NotFound
 from app.models import CaseFile, OutboxMessage, PartnerCase, WebhookEndpoint
 from app.services.outbox import Attempt, DeliveryFailed
 from app.services.tokens import PartnerSite
@@ -48,6 +48,16 @@ class WebhookEvent(StrEnum):
 class DeliveryNotFound(NotFound):
     slug = "envoi-introuvable"
     title = "Envoi introuvable"
+
+
+class EndpointRemoved(DomainError):
+    kind = ErrorKind.CONFLICT
+    slug = "adresse-retiree"
+    title = "Adresse retirée"
+
+
+#: why a message to an endpoint the partner removed was never sent
+REMOVED = "adresse retirée par le partenaire"
 
 
 # --- Addresses -----------------------------------------------------------------------------------
@@ -217,11 +227,25 @@ def replace_endpoints(
         if url in checked:
             raise InvalidInput(f"endpoints[{i}].url", "adresse donnée deux fois")
         checked[url] = events
+    removed = []
     for endpoint in endpoints_of(session, partner.partner_id):
         if endpoint.url in checked:
             endpoint.events = checked.pop(endpoint.url)
         else:
             endpoint.removed_at = now
+            removed.append(endpoint.id)
+    if removed:
+        # What was still to be sent there is given up: listed with the failed deliveries.
+        session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.endpoint_id.in_(removed),
+                OutboxMessage.sent_at.is_(None),
+                OutboxMessage.failed_at.is_(None),
+            )
+            .values(failed_at=now, last_error=REMOVED)
+            .execution_options(synchronize_session=False)
+        )
     for url, events in checked.items():
         add_endpoint(session, partner.partner_id, url, events, now, allow_local=allow_local)
     session.flush()
@@ -282,7 +306,10 @@ class WebhookSender:
 
     def due(self) -> ColumnElement[bool]:
         earlier = aliased(OutboxMessage)
-        failing = select(WebhookEndpoint.id).where(WebhookEndpoint.failing_since.is_not(None))
+        # An endpoint that failed waits for a redelivery; one that was removed receives nothing.
+        failing = select(WebhookEndpoint.id).where(
+            WebhookEndpoint.failing_since.is_not(None) | WebhookEndpoint.removed_at.is_not(None)
+        )
         # Within a case, one endpoint receives the events in their order: an event waits while an
         # earlier one of the same case to the same endpoint is still to be sent.
         waits = exists().where(
@@ -348,6 +375,10 @@ def redeliver(session: Session, partner: PartnerSite, message_id: uuid.UUID) -> 
     if found is None:
         raise DeliveryNotFound(f"Aucun envoi {message_id} pour ce partenaire.")
     message, endpoint = found
+    if endpoint.removed_at is not None:
+        raise EndpointRemoved(
+            f"L'adresse de cet envoi a été retirée le {endpoint.removed_at:%d/%m/%Y} : il ne peut plus être renvoyé."
+        )
     message.sent_at = message.failed_at = message.next_attempt_at = message.claimed_until = None
     message.attempts = 0
     endpoint.failing_since = None
