@@ -213,7 +213,15 @@ OPTIONAL_BEARER: dict[str, Any] = {"security": [{}, {"HTTPBearer": []}]}
 Filer = Annotated[PartnerSite | None, Depends(filer)]
 
 
-async def if_none_match(value: Annotated[str | None, Header(alias="If-None-Match")] = None) -> str | None:
+async def if_none_match(
+    value: Annotated[
+        str | None,
+        Header(
+            alias="If-None-Match",
+            description="L'ETag d'une lecture précédente : 304, sans corps, si le dossier n'a pas changé.",
+        ),
+    ] = None,
+) -> str | None:
     return value
 
 

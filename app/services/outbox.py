@@ -79,6 +79,8 @@ class SendReport:
 def claim(session: Session, senders: Mapping[str, Sender], now: datetime) -> list[tuple[OutboxMessage, Attempt]]:
     """Claim the messages due now (a lease), each with its attempt, to be made once this transaction
     is committed. Within a case, a message waits for its predecessors (see the senders' `due`)."""
+    if not senders:
+        return []
     due = or_(*((OutboxMessage.channel == channel) & sender.due() for channel, sender in senders.items()))
     rows = list(
         session.scalars(
