@@ -29,7 +29,7 @@ class Mailbox:
     def due(self) -> ColumnElement[bool]:
         return true()
 
-    def prepare(self, session: Session, message: OutboxMessage, now: datetime) -> Attempt:
+    def prepare(self, session: Session, message: OutboxMessage, now: datetime) -> Attempt:  # noqa: ARG002
         subject = message.subject
 
         def attempt() -> None:
@@ -39,7 +39,7 @@ class Mailbox:
 
         return attempt
 
-    def gave_up(self, session: Session, message: OutboxMessage, now: datetime) -> None:
+    def gave_up(self, session: Session, message: OutboxMessage, now: datetime) -> None:  # noqa: ARG002
         self.gave_up_on.append(message.id)
 
 
