@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import ColumnElement, create_engine, true
+from sqlalchemy import ColumnElement, create_engine, delete, true
 from sqlalchemy.orm import Session
 
 from app.db import session_factory, transaction
@@ -131,5 +131,5 @@ def test_two_workers_on_postgresql_never_claim_the_same_message(postgres_url: st
             second.rollback()
     finally:
         with engine.begin() as connection:
-            connection.execute(OutboxMessage.__table__.delete())
+            connection.execute(delete(OutboxMessage))
         engine.dispose()
