@@ -46,7 +46,7 @@ async def answer(ctx: MatchContext, directory: SireneClient, scenario: Scenario)
         outcome = await match_request(ctx, directory, request, as_of=scenario.as_of or today_in_paris())
     except DomainError as exc:
         return Answer(status_of(exc), {"detail": api_detail(exc), **exc.extra})
-    return Answer(200, json.loads(match_json(ctx, outcome)))
+    return Answer(200, json.loads(match_json(ctx, outcome, "full")))
 
 
 def disconnected_directory() -> SireneClient:

@@ -56,6 +56,12 @@ class Settings(BaseSettings):
     sirene_not_found_ttl_seconds: float = Field(default=300.0, ge=0)
     #: the public API accepts 7 requests/s per IP address (a self-hosted mirror may allow more)
     sirene_rate_per_second: float = Field(default=7.0, gt=0)
+    #: the address people use to reach the service: links sent by e-mail are built on it (never on
+    #: the Host header of a request, which whoever sends the request chooses)
+    public_url: str = "http://127.0.0.1:8000"
+    #: requests filed from the pages in 24 hours, at most, per e-mail address and per SIRET
+    filing_per_email_per_day: int = Field(default=3, ge=1, le=1000)
+    filing_per_siret_per_day: int = Field(default=3, ge=1, le=1000)
 
     @property
     def geography_file(self) -> Path:

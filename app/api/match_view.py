@@ -14,17 +14,17 @@ They belong to the API, not to the engine or the catalogue, which know nothing o
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping
-from typing import Any, Generic, TypeVar
+from collections.abc import Callable, Hashable, Mapping
+from typing import Any, Generic, Literal, TypeVar
 
 from pydantic_core import to_json
 
 from app.catalogue.loader import Scheme
 from app.catalogue.scheme import SchemeFile
 from app.rules import facts as F  # noqa: N812 - the short name of the fact ids
-from app.rules.outcome import CriterionResult
+from app.rules.outcome import CriterionResult, Outcome
 from app.rules.questions import RankedQuestion
-from app.rules.verdict import Verdict
+from app.rules.verdict import Verdict, VerdictKind, verdict_reason
 from app.services.companies import insee_category
 from app.services.matching import MatchContext, MatchOutcome, ProfileFacts
 from app.services.prefill import Lookup
@@ -106,7 +106,8 @@ class PublishedParts:
     built again (tests, benchmarks) cannot make it grow without bound.
     """
 
-    def __init__(self, max_entries: int = 20_000) -> None:
+    def __init__(self, render: Callable[[Scheme], Json], max_entries: int = 20_000) -> None:
+        self._render = render
         self._memo: IdentityMemo[bytes] = IdentityMemo(max_entries)
 
     def __len__(self) -> int:
@@ -119,7 +120,7 @@ class PublishedParts:
         found = self._memo.get(id(scheme))
         if found is not None:
             return found
-        return self._memo.put(id(scheme), scheme, to_json(_published(scheme.definition, scheme.source_urls))[1:-1])
+        return self._memo.put(id(scheme), scheme, to_json(self._render(scheme))[1:-1])
 
 
 class EvaluatedParts:
@@ -129,8 +130,10 @@ class EvaluatedParts:
     scheme the very same result objects: their serialisation is then found, not redone.
     """
 
-    def __init__(self, views: CriterionViews, max_entries: int = 50_000) -> None:
+    def __init__(self, views: CriterionViews, *, unmet_only: bool, max_entries: int = 50_000) -> None:
         self._views = views
+        #: the summary answer lists only the criteria that are not met or unknown
+        self._unmet_only = unmet_only
         self._memo: IdentityMemo[bytes] = IdentityMemo(max_entries)
 
     def __len__(self) -> int:
@@ -146,19 +149,24 @@ class EvaluatedParts:
         if found is not None:
             return found
         urls, render = scheme.source_urls, self._views.render
-        part = to_json({"criteria": [render(c, urls) for c in criteria], "validity": render(validity, urls)})[1:-1]
+        if self._unmet_only:
+            # An unknown criterion can change only a verdict still to settle: the criteria of a
+            # closed or ineligible scheme that decide it are those not met.
+            decisive = (
+                (Outcome.NOT_MET, Outcome.UNKNOWN)
+                if verdict.verdict is VerdictKind.UNDETERMINED
+                else (Outcome.NOT_MET,)
+            )
+            shown = [_short(c) for c in (validity, *criteria) if c.result in decisive]
+            part = to_json({"criteria": shown})[1:-1]
+        else:
+            part = to_json({"criteria": [render(c, urls) for c in criteria], "validity": render(validity, urls)})[1:-1]
         return self._memo.put(key, (scheme, validity, criteria), part)
 
 
-#: one of each per process: results and schemes are shared by every request
-CRITERION_VIEWS = CriterionViews()
-PUBLISHED_PARTS = PublishedParts()
-EVALUATED_PARTS = EvaluatedParts(CRITERION_VIEWS)
-
-
-def _published(definition: SchemeFile, urls: Mapping[str, str]) -> Json:
-    """The scheme's fixed part of a match result, with each source id replaced by its address."""
-    d = definition
+def _published(scheme: Scheme) -> Json:
+    """The scheme's fixed part of a full match result, with each source id replaced by its address."""
+    d, urls = scheme.definition, scheme.source_urls
     return {
         "summary": d.summary,
         "benefits": [
@@ -175,16 +183,73 @@ def _published(definition: SchemeFile, urls: Mapping[str, str]) -> Json:
     }
 
 
-def scheme_json(scheme: Scheme, verdict: Verdict, relevance: float, needs: frozenset[str]) -> bytes:
+def _short(result: CriterionResult) -> Json:
+    """A criterion in the summary: its id, with the facts it lacks. The verdict's `reason` names it in
+    words; the full answer says what is expected, what is known, and the source."""
+    view: Json = {"criterion": result.criterion, "result": result.result.value}
+    if result.missing:
+        view["missing"] = list(result.missing)
+    if result.disputed:
+        view["disputed"] = True
+    return view
+
+
+def _closing(d: SchemeFile) -> Json:
+    return {"closes_on": d.validity.closes_on.isoformat()} if d.validity.closes_on else {}
+
+
+def _summarised(scheme: Scheme) -> Json:
+    """The scheme's fixed part of a summary match result: what a list shows. The rest (sources, long
+    texts, conflicts) is served by GET /v1/schemes/{scheme_id}, cached by the catalogue's version;
+    fields with nothing to say are left out."""
     d = scheme.definition
-    head = {
+    return {
+        "benefits": [
+            b.model_dump(mode="json", exclude={"source", "description"}, exclude_none=True, exclude_defaults=True)
+            | {"beneficiary": b.beneficiary, "kind": b.kind.value, "kind_label": b.kind.label}
+            for b in d.benefits
+        ],
+        "operator": [o.name for o in d.operators],
+        "apply": d.apply.model_dump(mode="json", exclude={"how"}, exclude_none=True)
+        | {"channel_label": d.apply.channel.label},
+        **_closing(d),
+    }
+
+
+def _closed(scheme: Scheme) -> Json:
+    """What a closed scheme would give, and how to ask for it, are at its address: not today's concern."""
+    return _closing(scheme.definition)
+
+
+#: one of each per process: results and schemes are shared by every request
+CRITERION_VIEWS = CriterionViews()
+PUBLISHED_PARTS = PublishedParts(_published)
+EVALUATED_PARTS = EvaluatedParts(CRITERION_VIEWS, unmet_only=False)
+SUMMARY_PARTS = PublishedParts(_summarised)
+CLOSED_PARTS = PublishedParts(_closed)
+UNMET_PARTS = EvaluatedParts(CRITERION_VIEWS, unmet_only=True)
+
+Detail = Literal["summary", "full"]
+
+
+def scheme_json(
+    scheme: Scheme, verdict: Verdict, relevance: float, needs: frozenset[str], detail: Detail = "full"
+) -> bytes:
+    d = scheme.definition
+    head: Json = {
         "scheme_id": d.id,
         "name": d.name,
         "verdict": verdict.verdict,
         "relevance": relevance,
         "matched_needs": [n for n in d.needs if n in needs],
     }
-    return b",".join((to_json(head)[:-1], EVALUATED_PARTS.of(scheme, verdict), PUBLISHED_PARTS.of(scheme) + b"}"))
+    if detail == "full":
+        return b",".join((to_json(head)[:-1], EVALUATED_PARTS.of(scheme, verdict), PUBLISHED_PARTS.of(scheme) + b"}"))
+    head["verdict_label"] = verdict.verdict.label
+    head["reason"] = verdict_reason(verdict)
+    fixed = (CLOSED_PARTS if verdict.verdict is VerdictKind.CLOSED else SUMMARY_PARTS).of(scheme)
+    # A closed scheme without a closing date has no fixed part at all.
+    return b",".join(part for part in (to_json(head)[:-1], UNMET_PARTS.of(scheme, verdict), fixed) if part) + b"}"
 
 
 def _question(q: RankedQuestion) -> Json:
@@ -202,10 +267,20 @@ def _question(q: RankedQuestion) -> Json:
     }
 
 
-def match_json(ctx: MatchContext, outcome: MatchOutcome) -> bytes:
+def match_json(ctx: MatchContext, outcome: MatchOutcome, detail: Detail = "summary") -> bytes:
     needs = outcome.profile.needs
-    results = b",".join(scheme_json(s, v, r, needs) for s, v, r in outcome.verdicts)
-    head = to_json(_answer_without_results(ctx, outcome))
+    results = b",".join(scheme_json(s, v, r, needs, detail) for s, v, r in outcome.verdicts)
+    answer = _answer_without_results(ctx, outcome)
+    if detail == "summary":
+        # Which schemes a question settles is in each scheme's criteria (`missing`).
+        for question in answer["questions"]:
+            del question["scheme_ids"]
+        # Where a fact comes from, without the fields that say nothing (no date, no note).
+        answer["provenance"] = {
+            path: {key: value for key, value in origin.items() if value not in (None, [])}
+            for path, origin in answer["provenance"].items()
+        }
+    head = to_json(answer)
     return head[:-1] + b',"results":[' + results + b"]}"
 
 

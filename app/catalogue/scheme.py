@@ -39,7 +39,15 @@ class BenefitKind(LabelledValue):
     OTHER = "other", "autre"
 
 
-ApplyChannel = Literal["en_ligne", "operateur", "appel_a_projets", "impots", "contact_local", "aucun"]
+class ApplyChannel(LabelledValue):
+    """Comment demander l'aide."""  # French: shown in the schema
+
+    ONLINE = "en_ligne", "demande en ligne"
+    OPERATOR = "operateur", "auprès de l'opérateur"
+    CALL_FOR_PROJECTS = "appel_a_projets", "appel à projets"
+    TAX = "impots", "déclaration fiscale"
+    LOCAL_CONTACT = "contact_local", "contact local"
+    NONE = "aucun", "pas de demande à faire"
 
 
 class _Strict(BaseModel):

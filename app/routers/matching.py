@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
@@ -9,7 +9,7 @@ from app.clock import today_in_paris
 from app.company.directory import SireneClient
 from app.errors import ErrorKind
 from app.problems import ProblemRoute, problem_responses
-from app.schemas.match import MatchRequest, MatchResponse
+from app.schemas.match import MatchRequest, MatchResponse, MatchSummary
 from app.schemas.text import IsoDate
 from app.services.matching import MatchContext, match_request
 
@@ -35,7 +35,7 @@ Directory = Annotated[SireneClient, Depends(sirene_client)]
 
 @router.post(
     "/match",
-    response_model=MatchResponse,
+    response_model=MatchSummary | MatchResponse,
     # 503 and 504: a profile given by its SIRET alone, when the directory cannot be read.
     responses=problem_responses(ErrorKind.INVALID, ErrorKind.UNAVAILABLE, ErrorKind.TIMED_OUT),
     summary="Les dispositifs d'une entreprise : verdict, critère par critère, et questions suivantes",
@@ -47,9 +47,17 @@ async def match(
     as_of: Annotated[
         IsoDate | None, Query(description="Date d'évaluation (AAAA-MM-JJ) ; par défaut, aujourd'hui à Paris.")
     ] = None,
+    detail: Annotated[
+        Literal["summary", "full"],
+        Query(
+            description="summary (par défaut) : pour chaque dispositif, le verdict, sa raison, les aides, l'opérateur, "
+            "comment faire et les critères non remplis ou inconnus ; full : tous les critères, les sources, les textes "
+            "et les conflits."
+        ),
+    ] = "summary",
 ) -> Response:
     # Awaits only the SIRET lookup, when there is one; the match itself is pure computation of
     # about a millisecond, run on the event loop rather than handed to the thread pool and back.
     outcome = await match_request(context, directory, profile, as_of=as_of or today_in_paris())
     # Serialised by the view, not by FastAPI: the answer is built as JSON in the shape of MatchResponse.
-    return Response(match_json(context, outcome), media_type="application/json")
+    return Response(match_json(context, outcome, detail), media_type="application/json")

@@ -238,6 +238,67 @@ class SchemeResult(BaseModel):
     verified_on: date
 
 
+class CriterionSummaryOut(BaseModel):
+    criterion: str = Field(
+        description="Identifiant du critère ; `reason` le nomme en mots, ?detail=full dit ce qui est attendu, ce qui "
+        "est connu et la source."
+    )
+    result: Literal["not_met", "unknown"]
+    missing: list[str] = Field(default_factory=list, description="Questions dont la réponse manque (absent : aucune).")
+    disputed: bool = Field(
+        default=False,
+        description="Inconnu parce que les sources divergent (absent : non) : à confirmer auprès de l'opérateur.",
+    )
+
+
+class BenefitSummaryOut(BaseModel):
+    """Absent amounts are left out; the description is at the scheme's address."""
+
+    beneficiary: str
+    kind: str
+    kind_label: str = Field(description="La nature de l'aide en français : subvention, prêt, garantie…")
+    amount_eur: float | None = None
+    min_eur: float | None = None
+    max_eur: float | None = None
+    rate: float | None = None
+    ceiling_eur: float | None = None
+    per: str | None = None
+    to_confirm: bool = Field(default=False, description="Montant à confirmer auprès de l'opérateur (absent : non).")
+
+
+class ApplySummaryOut(BaseModel):
+    channel: str
+    channel_label: str = Field(
+        description="Comment demander l'aide, en français ; le détail est à l'adresse du dispositif."
+    )
+    url: str | None = None
+
+
+class SchemeResultSummary(BaseModel):
+    """A scheme in the default (summary) answer: what a list shows. Its sources, texts and conflicts are
+    served by GET /v1/schemes/{scheme_id}, whose ETag is the answer's `catalogue_version`."""
+
+    scheme_id: str
+    name: str
+    verdict: VerdictKind
+    verdict_label: str = Field(description="Le verdict en français : « à préciser » n'est pas « non éligible ».")
+    reason: str = Field(description="Le verdict en une phrase : ce qui le décide.")
+    relevance: float = Field(description="Nombre de besoins de l'entreprise auxquels le dispositif répond.")
+    matched_needs: list[str]
+    criteria: list[CriterionSummaryOut] = Field(
+        description="Les seuls critères non remplis ou inconnus (période d'ouverture comprise) ; tous avec "
+        "?detail=full."
+    )
+    benefits: list[BenefitSummaryOut] = Field(
+        default_factory=list, description="Absent pour un dispositif fermé (voir `details`)."
+    )
+    operator: list[str] = Field(
+        default_factory=list, description="Les opérateurs, par leur nom ; absent pour un dispositif fermé."
+    )
+    apply: ApplySummaryOut | None = Field(default=None, description="Absent pour un dispositif fermé.")
+    closes_on: date | None = Field(default=None, description="Date de clôture, quand les sources en donnent une.")
+
+
 class ChoiceOut(BaseModel):
     value: str
     label: str
@@ -252,7 +313,12 @@ class QuestionOut(BaseModel):
     help: str | None
     declarative: bool
     settles: int = Field(description="Nombre de verdicts indéterminés que la réponse peut trancher.")
-    scheme_ids: list[str]
+
+
+class QuestionFullOut(QuestionOut):
+    scheme_ids: list[str] = Field(
+        description="Les dispositifs que la réponse peut trancher (dans le résumé : `missing` de leurs critères)."
+    )
 
 
 class NeedMatchOut(BaseModel):
@@ -312,9 +378,12 @@ class ProvenanceOut(BaseModel):
         description="applicant : donné par le demandeur ; sirene : lu dans l'annuaire des entreprises ; "
         "derived : calculé par le guichet à partir d'autres faits."
     )
-    data_date: date | None = Field(description="Pour sirene : date des données de l'annuaire.")
-    derived_from: list[str] = Field(description="Pour derived : les faits dont la valeur est tirée.")
-    note: str | None
+    # Absent from the summary answer when empty.
+    data_date: date | None = Field(default=None, description="Pour sirene : date des données de l'annuaire.")
+    derived_from: list[str] = Field(
+        default_factory=list, description="Pour derived : les faits dont la valeur est tirée."
+    )
+    note: str | None = None
 
 
 class LookupOut(BaseModel):
@@ -341,6 +410,22 @@ class MatchResponse(BaseModel):
     company: CompanyFactsOut
     needs: NeedsOut
     results: list[SchemeResult]
+    questions: list[QuestionFullOut]
+    out_of_scope: OutOfScopeOut
+
+
+class MatchSummary(BaseModel):
+    """The default answer of POST /v1/match: `MatchResponse` with each scheme summarised."""
+
+    as_of: date
+    catalogue_version: str
+    lookup: LookupOut
+    provenance: dict[str, ProvenanceOut]
+    warnings: list[str]
+    territory: CommuneOut
+    company: CompanyFactsOut
+    needs: NeedsOut
+    results: list[SchemeResultSummary]
     questions: list[QuestionOut]
     out_of_scope: OutOfScopeOut
 

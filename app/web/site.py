@@ -16,7 +16,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
 from app.sourcefiles.web_assets import STATIC_DIR, SWAGGER_UI_VERSION
-from app.web import home, results
+from app.web import filing, home, results, tracking
 from app.web.errors import PageErrors
 from app.web.security import CONTENT_SECURITY_POLICY, PageProtection
 
@@ -84,4 +84,7 @@ def install_pages(app: FastAPI) -> None:
     install_docs(app)
     app.include_router(home.router)
     app.include_router(results.router)
+    app.include_router(filing.router)
+    app.include_router(tracking.router)
+    tracking.hide_tracking_links_in_logs()
     app.add_middleware(PageProtection)

@@ -6,16 +6,19 @@ import json
 from datetime import date
 
 from app.api.match_view import (
+    CLOSED_PARTS,
     CRITERION_VIEWS,
     EVALUATED_PARTS,
     PUBLISHED_PARTS,
+    SUMMARY_PARTS,
+    UNMET_PARTS,
     CriterionViews,
     EvaluatedParts,
     PublishedParts,
     match_json,
 )
 from app.rules.outcome import CriterionResult, Outcome
-from app.schemas.match import MatchRequest, MatchResponse
+from app.schemas.match import MatchRequest, MatchResponse, MatchSummary
 from app.services.matching import MatchContext, match_profile
 from bench.profiles import MATCH_PROFILE
 
@@ -37,15 +40,15 @@ def _result(name: str, source: str | None = "loi", details: tuple[CriterionResul
 
 def test_an_answer_from_the_caches_is_the_answer_rendered_afresh(match_context: MatchContext) -> None:
     outcome = match_profile(match_context, MatchRequest.model_validate(MATCH_PROFILE), as_of=AS_OF)
-    warm = match_json(match_context, outcome)
-    assert match_json(match_context, outcome) == warm
-    CRITERION_VIEWS.clear()
-    EVALUATED_PARTS.clear()
-    PUBLISHED_PARTS.clear()
-    cold = match_json(match_context, outcome)
-    assert cold == warm
-    MatchResponse.model_validate_json(cold)
-    assert len(PUBLISHED_PARTS) == len(outcome.verdicts)
+    for detail, shape in (("full", MatchResponse), ("summary", MatchSummary)):
+        warm = match_json(match_context, outcome, detail)
+        assert match_json(match_context, outcome, detail) == warm
+        for memo in (CRITERION_VIEWS, EVALUATED_PARTS, PUBLISHED_PARTS, UNMET_PARTS, SUMMARY_PARTS, CLOSED_PARTS):
+            memo.clear()
+        cold = match_json(match_context, outcome, detail)
+        assert cold == warm
+        shape.model_validate_json(cold)
+    assert len(SUMMARY_PARTS) + len(CLOSED_PARTS) == len(outcome.verdicts)
 
 
 def test_a_result_is_rendered_once_per_source_address() -> None:
@@ -75,7 +78,7 @@ def test_a_view_is_never_given_to_a_later_result_at_the_same_address() -> None:
 
 
 def test_the_published_parts_are_made_once_and_bounded(match_context: MatchContext) -> None:
-    parts = PublishedParts(max_entries=3)
+    parts = PublishedParts(lambda scheme: {"summary": scheme.definition.summary}, max_entries=3)
     schemes = match_context.catalogue.ordered
     for scheme in schemes:
         part = parts.of(scheme)
@@ -85,7 +88,7 @@ def test_the_published_parts_are_made_once_and_bounded(match_context: MatchConte
 
 
 def test_a_verdict_part_is_found_only_for_the_very_same_results(match_context: MatchContext) -> None:
-    parts = EvaluatedParts(CriterionViews(), max_entries=1000)
+    parts = EvaluatedParts(CriterionViews(), unmet_only=False, max_entries=1000)
     pme = match_profile(match_context, MatchRequest.model_validate(MATCH_PROFILE), as_of=AS_OF)
     large = {**MATCH_PROFILE, "company": {**MATCH_PROFILE["company"], "headcount": 6200}}
     ge = match_profile(match_context, MatchRequest.model_validate(large), as_of=AS_OF)
@@ -101,7 +104,7 @@ def test_a_verdict_part_is_found_only_for_the_very_same_results(match_context: M
 
 
 def test_the_verdict_parts_are_bounded(match_context: MatchContext) -> None:
-    parts = EvaluatedParts(CriterionViews(), max_entries=3)
+    parts = EvaluatedParts(CriterionViews(), unmet_only=False, max_entries=3)
     for headcount in range(1, 40, 3):
         profile = {**MATCH_PROFILE, "company": {**MATCH_PROFILE["company"], "headcount": headcount}}
         outcome = match_profile(match_context, MatchRequest.model_validate(profile), as_of=AS_OF)

@@ -5,7 +5,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from app.schemas.match import MatchResponse
+from app.schemas.match import MatchResponse, MatchSummary
+from bench.profiles import MATCH_PROFILE
 from tests.fake_directory import (
     DIRECTOR_NAMES,
     SIRET_CLOSED,
@@ -27,8 +28,8 @@ PROFILE: dict[str, Any] = {
 }
 
 
-def post(client: TestClient, body: dict[str, Any], as_of: str = "2023-06-01") -> dict[str, Any]:
-    response = client.post(f"/v1/match?as_of={as_of}", json=body)
+def post(client: TestClient, body: dict[str, Any], as_of: str = "2023-06-01", detail: str = "full") -> dict[str, Any]:
+    response = client.post(f"/v1/match?as_of={as_of}&detail={detail}", json=body)
     assert response.status_code == 200, response.text
     result: dict[str, Any] = response.json()
     return result
@@ -41,6 +42,58 @@ def test_the_answer_has_the_documented_shape(client: TestClient) -> None:
     assert len(body["catalogue_version"]) == 12
     assert body["territory"]["code"] == "32160"
     assert body["territory"]["industry_territory"]["id"] == "gers-tarn-et-garonne"
+
+
+def test_the_default_answer_is_the_summary_in_its_documented_shape_and_under_16_kb(client: TestClient) -> None:
+    response = client.post("/v1/match?as_of=2026-11-30", json=MATCH_PROFILE)
+
+    MatchSummary.model_validate(response.json())
+    assert len(response.content) <= 16 * 1024, len(response.content)
+
+
+@pytest.mark.parametrize("as_of", ["2023-06-01", "2026-11-30"])
+def test_the_summary_lists_the_criteria_that_decide_and_says_the_verdict_in_one_line(
+    client: TestClient, as_of: str
+) -> None:
+    summary = post(client, PROFILE, as_of=as_of, detail="summary")
+    full = {r["scheme_id"]: r for r in post(client, PROFILE, as_of=as_of)["results"]}
+
+    for result in summary["results"]:
+        every = [full[result["scheme_id"]]["validity"], *full[result["scheme_id"]]["criteria"]]
+        # An unknown criterion can change only a verdict still to settle.
+        decisive = ("not_met", "unknown") if result["verdict"] == "undetermined" else ("not_met",)
+        assert [c["criterion"] for c in result["criteria"]] == [
+            c["criterion"] for c in every if c["result"] in decisive
+        ]
+        assert result["reason"]
+        assert result["verdict_label"] in ("éligible", "à préciser", "non éligible", "fermé")
+        assert "sources" not in result
+        if result["verdict"] != "closed":
+            assert result["apply"]["channel_label"]
+            assert [b["kind_label"] for b in result["benefits"]] == [
+                b["kind_label"] for b in full[result["scheme_id"]]["benefits"]
+            ]
+
+
+def test_a_scheme_of_the_summary_is_served_whole_with_the_catalogue_version_as_its_etag(client: TestClient) -> None:
+    summary = post(client, PROFILE, detail="summary")
+    first = summary["results"][0]
+
+    scheme = client.get(f"/v1/schemes/{first['scheme_id']}")
+
+    assert scheme.status_code == 200
+    assert scheme.headers["etag"] == f'"{summary["catalogue_version"]}"'
+    assert scheme.json()["sources"]
+
+
+def test_the_summary_and_the_full_answer_give_the_same_verdicts_and_questions(client: TestClient) -> None:
+    summary = post(client, PROFILE, detail="summary")
+    full = post(client, PROFILE)
+
+    assert [(r["scheme_id"], r["verdict"]) for r in summary["results"]] == [
+        (r["scheme_id"], r["verdict"]) for r in full["results"]
+    ]
+    assert [q["id"] for q in summary["questions"]] == [q["id"] for q in full["questions"]]
 
 
 def test_every_scheme_carries_its_sources_and_every_criterion_a_source_address(client: TestClient) -> None:
@@ -206,7 +259,7 @@ def test_openapi_has_a_real_example_profile(client: TestClient) -> None:
 def test_a_siret_alone_locates_the_company_and_fills_its_profile_saying_where_each_fact_comes_from(
     api: TestClient,
 ) -> None:
-    response = api.post("/v1/match?as_of=2023-06-01", json={"siret": SIRET_SAVE_HEAD_OFFICE})
+    response = api.post("/v1/match?as_of=2023-06-01&detail=full", json={"siret": SIRET_SAVE_HEAD_OFFICE})
     assert response.status_code == 200, response.text
     body = response.json()
     MatchResponse.model_validate(body)

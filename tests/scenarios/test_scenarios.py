@@ -45,7 +45,8 @@ def test_there_are_at_least_thirty_scenarios() -> None:
 
 
 def _over_http(client: TestClient, scenario: Scenario) -> Answer:
-    params = {"as_of": scenario.as_of.isoformat()} if scenario.as_of else None
+    # Scenarios state every criterion of a verdict: they read the full answer.
+    params = {"detail": "full", **({"as_of": scenario.as_of.isoformat()} if scenario.as_of else {})}
     response = client.post(
         "/v1/match", content=scenario.body(), params=params, headers={"Content-Type": "application/json"}
     )
