@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from dataclasses import dataclass, field
 from functools import cache
 from importlib.resources import files
@@ -36,6 +37,8 @@ ROOT = Path(__file__).resolve().parents[3]
 SCREENSHOTS = ROOT / "var" / "screenshots"
 #: axe-core impacts that fail a page (RGAA: the pages must have none of them)
 FAILING_IMPACTS = ("serious", "critical")
+#: fonts still loading after this are screenshotted as they are
+FONTS_SECONDS = 3.0
 #: a desktop screen; the journeys are about the flow, not the layout at every width
 VIEWPORT: ViewportSize = {"width": 1280, "height": 900}
 
@@ -106,9 +109,7 @@ class Visit:
     def check(self, name: str) -> None:
         """Every page a journey visits: a screenshot for review, then axe-core and the structure RGAA asks."""
         self.steps += 1
-        if self.javascript:
-            # Marianne and the icons load after the page: the screenshot waits for them, as a person would.
-            self.page.evaluate("() => document.fonts.ready.then(() => true)")
+        wait_for_fonts(self.page)
         screenshot(self.page, f"{self.journey}-{self.steps:02d}-{name}")
         problems = structure_problems(self.page)
         problems += [f"ressource en erreur : {b}" for b in self.broken]
@@ -120,6 +121,14 @@ class Visit:
         violations = axe_violations(self.page, self.audit_context, javascript=self.javascript)
         found = [*problems, *violations]
         assert not found, f"page « {name} » ({self.page.url}) :\n" + "\n".join(found)
+
+
+def wait_for_fonts(page: Page) -> None:
+    """Marianne and the icons load after the page: the screenshot waits for them, as a person would.
+    Polled from here: a page without JavaScript runs no promise callback."""
+    deadline = time.monotonic() + FONTS_SECONDS
+    while page.evaluate("() => document.fonts.status") != "loaded" and time.monotonic() < deadline:
+        time.sleep(0.02)
 
 
 def screenshot(page: Page, name: str) -> Path:
