@@ -124,8 +124,10 @@ class Visit:
 
 
 def wait_for_fonts(page: Page) -> None:
-    """Marianne and the icons load after the page: the screenshot waits for them, as a person would.
-    Polled from here: a page without JavaScript runs no promise callback."""
+    """The page loaded (a click returns once the next page starts arriving), then Marianne, which
+    can come after: the screenshot waits for them, as a person would. Polled from here: a page
+    without JavaScript runs no promise callback."""
+    page.wait_for_load_state("load")
     deadline = time.monotonic() + FONTS_SECONDS
     while page.evaluate("() => document.fonts.status") != "loaded" and time.monotonic() < deadline:
         time.sleep(0.02)
