@@ -62,6 +62,13 @@ class Settings(BaseSettings):
     #: requests filed from the pages in 24 hours, at most, per e-mail address and per SIRET
     filing_per_email_per_day: int = Field(default=3, ge=1, le=1000)
     filing_per_siret_per_day: int = Field(default=3, ge=1, le=1000)
+    #: who publishes this instance, where it is hosted and whom to write to (the mentions légales
+    #: and the notices name them); empty: the pages say the operator has not named them yet
+    publisher_name: str = ""
+    publisher_address: str = ""
+    hosting_name: str = ""
+    hosting_address: str = ""
+    contact_email: str = ""
 
     @property
     def geography_file(self) -> Path:

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from app.catalogue.loader import Catalogue, Scheme
 from app.rules.codes import CodePrefix
-from app.rules.condition import Condition
+from app.rules.condition import Condition, in_words
 from app.rules.territory import InArea, InIndustryTerritory, InTerritoryList
 from app.territory.perimeters import PerimeterSet
 
@@ -131,7 +131,7 @@ def _geography(scheme: Scheme, catalogue: Catalogue, perimeters: PerimeterSet) -
 
 
 def _eligibility(scheme: Scheme) -> str:
-    lines = [f"• {result.label} : {result.expected}" for result in (c.evaluate({}) for c in scheme.rules.conditions)]
+    lines = [f"• {w.label} : {w.expected}" for w in map(in_words, scheme.rules.conditions)]
     if not lines:
         operators = ", ".join(o.name for o in scheme.definition.operators)
         lines = [f"• Conditions non détaillées dans le catalogue : à confirmer auprès de l'opérateur ({operators})"]

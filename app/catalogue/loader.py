@@ -37,6 +37,7 @@ from app.sourcefiles.yaml_source import (
     validate_document,
 )
 from app.territory.geography import Geography
+from app.territory.names import fold
 from app.territory.perimeters import Coverage, PerimeterSet, SourceRef, communes_of, status_outside
 
 SCHEMES_DIR = "schemes"
@@ -113,8 +114,10 @@ class Catalogue:
             validity = interned.setdefault(rules.validity, rules.validity)
             return SchemeRules(rules.scheme_id, conditions, validity)  # type: ignore[arg-type]
 
+        # As a French reader sorts: "i-Démo" among the I, "Écoles" among the E.
         by_name = {
-            scheme_id: rank for rank, scheme_id in enumerate(sorted(schemes, key=lambda i: schemes[i].definition.name))
+            scheme_id: rank
+            for rank, scheme_id in enumerate(sorted(schemes, key=lambda i: (fold(schemes[i].definition.name), i)))
         }
         ordered = tuple(
             Scheme(

@@ -23,6 +23,17 @@ Applicant = Literal[
     "ecole_de_production",
     "jeune",
 ]
+#: who may apply, in French (the scheme's page)
+APPLICANT_LABELS: dict[Applicant, str] = {
+    "entreprise": "entreprise",
+    "epci": "intercommunalité (EPCI)",
+    "collectivite": "collectivité territoriale",
+    "organisme_de_formation": "organisme de formation",
+    "association": "association",
+    "groupement_d_employeurs": "groupement d'employeurs",
+    "ecole_de_production": "école de production",
+    "jeune": "jeune",
+}
 
 
 class BenefitKind(LabelledValue):
@@ -44,10 +55,10 @@ class ApplyChannel(LabelledValue):
 
     ONLINE = "en_ligne", "demande en ligne"
     OPERATOR = "operateur", "auprès de l'opérateur"
-    CALL_FOR_PROJECTS = "appel_a_projets", "appel à projets"
-    TAX = "impots", "déclaration fiscale"
+    CALL_FOR_PROJECTS = "appel_a_projets", "appel à projets ou à manifestation d'intérêt"
+    TAX = "impots", "auprès de l'administration fiscale"
     LOCAL_CONTACT = "contact_local", "contact local"
-    NONE = "aucun", "pas de demande à faire"
+    NONE = "aucun", "aucune démarche à faire"
 
 
 class _Strict(BaseModel):

@@ -59,3 +59,23 @@ def explained(
         disputed=disputed_note is not None,
         note=disputed_note,
     )
+
+
+@dataclass(frozen=True)
+class Wording:
+    """A condition in words, as a reader of the scheme meets it: its label, what it expects, and
+    the parts of a composite condition."""
+
+    label: str
+    expected: str
+    source: str | None
+    parts: tuple[Wording, ...] = ()
+
+
+def in_words(condition: Condition) -> Wording:
+    """The condition's own explanation with no fact given: the words every answer uses, never re-worded."""
+
+    def wording(result: CriterionResult) -> Wording:
+        return Wording(result.label, result.expected, result.source, tuple(wording(d) for d in result.details))
+
+    return wording(condition.evaluate({}))

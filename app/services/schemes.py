@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
 
 from app.catalogue.etalab import etalab_csv
-from app.catalogue.loader import Catalogue
-from app.catalogue.scheme import SchemeFile
+from app.catalogue.loader import Catalogue, Scheme
+from app.catalogue.needs import Need
+from app.catalogue.scheme import SchemeFile, Source
 from app.errors import InvalidInput, NotFound
-from app.rules.outcome import Outcome
+from app.rules.condition import Wording, in_words
+from app.rules.outcome import CriterionResult, Outcome
 from app.schemas.match import NeedOut, OrganisationOut, SchemeList, SchemeSummary
 from app.territory.perimeters import PerimeterSet
 
@@ -49,11 +53,59 @@ def list_schemes(catalogue: Catalogue, *, need: str | None, open_on: date | None
     return SchemeList(catalogue_version=catalogue.version, items=items)
 
 
-def get_scheme(catalogue: Catalogue, scheme_id: str) -> SchemeFile:
+def _scheme(catalogue: Catalogue, scheme_id: str) -> Scheme:
     scheme = catalogue.schemes.get(scheme_id)
     if scheme is None:
         raise SchemeNotFound(scheme_id)
-    return scheme.definition
+    return scheme
+
+
+def get_scheme(catalogue: Catalogue, scheme_id: str) -> SchemeFile:
+    return _scheme(catalogue, scheme_id).definition
+
+
+@dataclass(frozen=True)
+class SchemeSheet:
+    """A scheme as a reader meets it: the catalogue's definition, its needs by their labels, its
+    conditions in the words every answer uses, and whether it is open on the day asked."""
+
+    definition: SchemeFile
+    needs: tuple[Need, ...]
+    conditions: tuple[Wording, ...]
+    #: the validity window on the day, explained (`result`: open, closed or not established)
+    opening: CriterionResult
+    as_of: date
+
+    @property
+    def sources(self) -> Mapping[str, Source]:
+        return {s.id: s for s in self.definition.sources}
+
+
+@dataclass(frozen=True)
+class CatalogueSheets:
+    sheets: tuple[SchemeSheet, ...]
+    catalogue_version: str
+
+
+def _sheet(catalogue: Catalogue, scheme: Scheme, as_of: date) -> SchemeSheet:
+    taxonomy = catalogue.needs.needs
+    return SchemeSheet(
+        definition=scheme.definition,
+        needs=tuple(taxonomy[code] for code in scheme.definition.needs if code in taxonomy),
+        conditions=tuple(in_words(c) for c in scheme.rules.conditions),
+        opening=scheme.rules.validity.on(as_of),
+        as_of=as_of,
+    )
+
+
+def scheme_sheet(catalogue: Catalogue, scheme_id: str, as_of: date) -> SchemeSheet:
+    return _sheet(catalogue, _scheme(catalogue, scheme_id), as_of)
+
+
+def scheme_sheets(catalogue: Catalogue, as_of: date) -> CatalogueSheets:
+    """Every scheme of the catalogue, by name."""
+    ordered = sorted(catalogue.ordered, key=lambda s: s.rank)
+    return CatalogueSheets(tuple(_sheet(catalogue, s, as_of) for s in ordered), catalogue.version)
 
 
 def list_needs(catalogue: Catalogue) -> list[NeedOut]:

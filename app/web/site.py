@@ -16,7 +16,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
 from app.sourcefiles.web_assets import STATIC_DIR, SWAGGER_UI_VERSION
-from app.web import filing, home, results, tracking
+from app.web import filing, home, legal, results, schemes, tracking
 from app.web.errors import PageErrors
 from app.web.security import CONTENT_SECURITY_POLICY, PageProtection
 
@@ -87,4 +87,6 @@ def install_pages(app: FastAPI) -> None:
     app.include_router(filing.router)
     app.include_router(tracking.router)
     tracking.hide_tracking_links_in_logs()
+    app.include_router(schemes.router)
+    app.include_router(legal.router)
     app.add_middleware(PageProtection)

@@ -13,6 +13,7 @@ from app.api.match_view import (
     SUMMARY_PARTS,
     UNMET_PARTS,
     CriterionViews,
+    Detail,
     EvaluatedParts,
     PublishedParts,
     match_json,
@@ -40,7 +41,11 @@ def _result(name: str, source: str | None = "loi", details: tuple[CriterionResul
 
 def test_an_answer_from_the_caches_is_the_answer_rendered_afresh(match_context: MatchContext) -> None:
     outcome = match_profile(match_context, MatchRequest.model_validate(MATCH_PROFILE), as_of=AS_OF)
-    for detail, shape in (("full", MatchResponse), ("summary", MatchSummary)):
+    shapes: tuple[tuple[Detail, type[MatchResponse | MatchSummary]], ...] = (
+        ("full", MatchResponse),
+        ("summary", MatchSummary),
+    )
+    for detail, shape in shapes:
         warm = match_json(match_context, outcome, detail)
         assert match_json(match_context, outcome, detail) == warm
         for memo in (CRITERION_VIEWS, EVALUATED_PARTS, PUBLISHED_PARTS, UNMET_PARTS, SUMMARY_PARTS, CLOSED_PARTS):
