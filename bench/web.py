@@ -4,9 +4,9 @@ One guichet server (one uvicorn worker, started as bench/match_http starts it); 
 keep-alive connection asks, in turn, GET /resultats?<profile as page parameters> and POST /v1/match
 with the same profile as JSON (and, for scale, POST /v1/match?detail=full, every criterion and
 source, as much as the page shows), so that all see the same machine at the same moment. Two series:
-the realistic profile of bench/profiles.py repeated, and a few hundred varied profiles (communes of
-Territoires d'industrie and others, industrial NAF codes, sizes, needs, answers), each asked once
-in both forms. Each series with and without `Accept-Encoding: gzip`. Prints p50 and p90 in ms, the
+the realistic profile of bench/profiles.py repeated, and a few hundred of its varied profiles
+(communes in and out of Territoires d'industrie, sizes, activities, needs, hires, investments),
+each asked once in every form. Each series with and without `Accept-Encoding: gzip`. Prints p50 and p90 in ms, the
 bytes on the wire, and the ratio page p50 / JSON p50 (target <= 1.5).
 """
 
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import http.client
 import json
-import random
+import os
 import re
 import statistics
 import time
@@ -23,15 +23,14 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from app.services.matching import MatchContext, load_match_context
+from app.services.matching import load_match_context
 from app.settings import get_settings
-from bench.match_http import free_port, start
-from bench.profiles import MATCH_PROFILE
+from bench.match_http import LOAD_CORE, SERVER_CORE, free_port, start
+from bench.profiles import MATCH_PROFILE, body_of, varied_profiles
 
 REPEATS = 300
 VARIED = 300
 WARM_UP = 20
-SEED = 12
 TARGET_RATIO = 1.5
 #: a page whose verdict counts differ from the JSON's is not the same profile: the figures would lie
 _COUNTS = re.compile(r"(\d+) aides? éligibles?,\s*(\d+) à préciser, (\d+) non éligibles?,\s*(\d+) fermées?")
@@ -57,7 +56,7 @@ def as_page(body: dict[str, Any]) -> list[tuple[str, str]]:
     territory = body["territory"]
     company = body.get("company", {})
     pairs = [
-        ("commune", territory.get("query") or territory.get("name", "")),
+        ("commune", territory.get("query", "")),
         ("code_commune", territory.get("commune", "")),
         ("effectif", _text(company.get("headcount", ""))),
         ("ca", _text(company.get("turnover_eur", ""))),
@@ -81,42 +80,8 @@ def realistic() -> Profile:
     return Profile(MATCH_PROFILE, as_page(MATCH_PROFILE))
 
 
-def varied(context: MatchContext, count: int, seed: int = SEED) -> list[Profile]:
-    """Companies of every kind: mostly in a Territoire d'industrie, in industry (NAF section C), with
-    needs and some answers given; the body names its commune by code, as the page's URL does."""
-    rng = random.Random(seed)
-    communes = context.territories.geography.communes
-    members = sorted(context.territories.perimeters.by_commune)
-    everywhere = sorted(communes)
-    industry = sorted(c for c, naf in context.naf.codes.items() if naf.section == "C")
-    needs = sorted(context.catalogue.needs.needs)
-    yes_no = sorted(k for k, q in context.questions.items() if q.answer_type == "boolean" and k.startswith("answers."))
-    profiles = []
-    for _ in range(count):
-        code = rng.choice(members if rng.random() < 0.8 else everywhere)
-        headcount = rng.choice([3, 12, 30, 45, 80, 150, 240, 400, 1200])
-        body: dict[str, Any] = {
-            "territory": {"commune": code, "name": communes[code].name},
-            "company": {
-                "headcount": headcount,
-                "turnover_eur": headcount * rng.choice([90_000, 150_000, 250_000]),
-                "naf": rng.choice(industry),
-            },
-            "needs": rng.sample(needs, rng.randint(0, 3)),
-            "answers": {k: rng.random() < 0.5 for k in rng.sample(yes_no, rng.randint(0, 4))},
-        }
-        if rng.random() < 0.5:
-            body["project"] = {"hire": {"degree_level": rng.choice(["bac", "bac+3", "bac+5"]), "contract": "cdi"}}
-        profiles.append(Profile(body, as_page(body)))
-    return profiles
-
-
 def api_body(profile: Profile) -> bytes:
-    body = dict(profile.body)
-    # The page's commune name is for the person reading it; the API is given the code only.
-    if "commune" in body["territory"]:
-        body["territory"] = {"commune": body["territory"]["commune"]}
-    return json.dumps(body).encode()
+    return body_of(profile.body)
 
 
 @dataclass
@@ -210,13 +175,16 @@ def report(name: str, result: Series) -> None:
 
 def main() -> None:
     context = load_match_context(get_settings())
-    mixed = varied(context, VARIED)
+    mixed = [Profile(body, as_page(body)) for body in varied_profiles(context, VARIED)]
     repeated = realistic()
     port = free_port()
-    server = start("app.main:create_app", port)
+    server = start("app.main:create_app", port)  # on SERVER_CORE when the machine has two
+    if hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) > 1:
+        # The client on the other core, as bench/match_http's load generator.
+        os.sched_setaffinity(0, {int(LOAD_CORE)})
     print(
-        f"one uvicorn worker, one keep-alive client; {REPEATS} requests of each kind for the realistic "
-        f"profile, {VARIED} varied profiles asked once in each form; page and JSON interleaved"
+        f"one uvicorn worker (core {SERVER_CORE}), one keep-alive client (core {LOAD_CORE}); {REPEATS} requests "
+        f"of each kind for the realistic profile, {VARIED} varied profiles asked once in each form; in turn"
     )
     try:
         for gzip in (False, True):

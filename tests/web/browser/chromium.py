@@ -106,20 +106,21 @@ class Visit:
     def goto(self, path: str) -> Response | None:
         return self.page.goto(self.base_url + path)
 
-    def check(self, name: str) -> None:
-        """Every page a journey visits: a screenshot for review, then axe-core and the structure RGAA asks."""
+    def check(self, name: str, *, guichet_page: bool = True) -> None:
+        """Every page a journey visits: a screenshot for review, its requests, then (for the guichet's
+        own pages) axe-core and the structure RGAA asks."""
         self.steps += 1
         wait_for_fonts(self.page)
         screenshot(self.page, f"{self.journey}-{self.steps:02d}-{name}")
-        problems = structure_problems(self.page)
-        problems += [f"ressource en erreur : {b}" for b in self.broken]
-        problems += [f"requête vers l'extérieur : {u}" for u in self.outside]
-        problems += [f"Content-Security-Policy : {c}" for c in self.csp_errors]
+        found = [f"ressource en erreur : {b}" for b in self.broken]
+        found += [f"requête vers l'extérieur : {u}" for u in self.outside]
+        found += [f"Content-Security-Policy : {c}" for c in self.csp_errors]
         self.broken.clear()
         self.outside.clear()
         self.csp_errors.clear()
-        violations = axe_violations(self.page, self.audit_context, javascript=self.javascript)
-        found = [*problems, *violations]
+        if guichet_page:
+            found += structure_problems(self.page)
+            found += axe_violations(self.page, self.audit_context, javascript=self.javascript)
         assert not found, f"page « {name} » ({self.page.url}) :\n" + "\n".join(found)
 
 
