@@ -27,6 +27,8 @@ ANSWERS = {
     "answers.vte-poste-responsabilite": "oui",
     "answers.vte-charte": "oui",
 }
+#: the answer to a question of date (the start of the project)
+HIRING_DATE = "2027-01-15"
 #: the page shows a few questions at a time; the catalogue asks far fewer rounds than this
 MAX_ROUNDS = 10
 #: the recruiting aid of a Territoire d'industrie that this company should not be refused
@@ -101,7 +103,11 @@ def answer_every_question(web: Visit) -> None:
 def answer(page: Page, name: str) -> None:
     question = name.removeprefix("rep.")
     field = page.locator(f"[name='{name}']:not([type='hidden'])")
-    if field.first.get_attribute("type") != "radio":
+    kind = field.first.get_attribute("type")
+    if kind == "date":
+        field.fill(ANSWERS.get(question, HIRING_DATE))
+        return
+    if kind != "radio":
         field.fill(ANSWERS.get(question, "0"))
         return
     values: list[str] = field.evaluate_all("radios => radios.map(r => r.value)")
