@@ -118,10 +118,9 @@ class Visit:
         self.broken.clear()
         self.outside.clear()
         self.csp_errors.clear()
-        if guichet_page:
-            found += structure_problems(self.page)
-            found += axe_violations(self.page, self.audit_context, javascript=self.javascript)
         assert not found, f"page « {name} » ({self.page.url}) :\n" + "\n".join(found)
+        if guichet_page:
+            assert_accessible(self.page, self.audit_context, javascript=self.javascript)
 
 
 def wait_for_fonts(page: Page) -> None:
@@ -140,6 +139,12 @@ def screenshot(page: Page, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def assert_accessible(page: Page, audit_context: BrowserContext, *, javascript: bool = True) -> None:
+    """No axe-core violation of impact serious or critical, lang="fr", one h1, working skip links."""
+    found = structure_problems(page) + axe_violations(page, audit_context, javascript=javascript)
+    assert not found, f"page {page.url} :\n" + "\n".join(found)
 
 
 def structure_problems(page: Page) -> list[str]:
