@@ -6,7 +6,7 @@ import shutil
 from collections.abc import Callable, Iterator
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, ViewportSize, sync_playwright
 
 from tests.web.browser.chromium import SCREENSHOTS, VIEWPORT, Visit, launch, require_chromium
 from tests.web.conftest import LiveServer
@@ -39,12 +39,14 @@ def audit_context(browser: Browser, live_server: LiveServer) -> Iterator[Browser
 def browse(
     browser: Browser, audit_context: BrowserContext, live_server: LiveServer, request: pytest.FixtureRequest
 ) -> Iterator[Browse]:
-    """`browse()` opens a tab in a new context (JavaScript on, or off with `javascript=False`);
+    """`browse()` opens a tab in a new context (JavaScript on, or off with `javascript=False`; a
+    desktop screen, or `width` pixels wide);
     its screenshots are named after the test (and `journey`, when a test opens several tabs)."""
     contexts: list[BrowserContext] = []
 
-    def open_tab(*, javascript: bool = True, journey: str | None = None) -> Visit:
-        context = browser.new_context(viewport=VIEWPORT, locale="fr-FR", java_script_enabled=javascript)
+    def open_tab(*, javascript: bool = True, journey: str | None = None, width: int | None = None) -> Visit:
+        viewport: ViewportSize = {**VIEWPORT, "width": width} if width else VIEWPORT
+        context = browser.new_context(viewport=viewport, locale="fr-FR", java_script_enabled=javascript)
         context.set_default_timeout(10_000)
         contexts.append(context)
         name = journey or request.node.name.removeprefix("test_")

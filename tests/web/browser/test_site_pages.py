@@ -53,3 +53,27 @@ def test_the_api_documentation_is_served_by_the_service_itself(browse: Browse) -
     expect(page.locator(".swagger-ui .info .title")).to_contain_text("Guichet unique")
     expect(page.locator(".opblock").first).to_be_visible()
     web.check("swagger-ui", guichet_page=False)
+
+
+#: WCAG 1.4.10 (RGAA 10.11): content readable at 320 CSS pixels without scrolling sideways
+NARROW = 320
+NARROW_PAGES = {
+    "accueil": "/",
+    "resultats": "/resultats?commune=Morez&code_commune=39368&effectif=30&naf=25.62A&besoin=recrutement",
+    "demande": "/demande?commune=Morez&code_commune=39368&effectif=30&naf=25.62A&besoin=recrutement",
+    "fiche-vte": "/dispositifs/vte",
+    "accessibilite": "/accessibilite",
+}
+
+
+def test_the_pages_fit_a_320_pixel_wide_screen(browse: Browse) -> None:
+    web = browse(width=NARROW)
+    page = web.page
+    too_wide = {}
+    for name, path in NARROW_PAGES.items():
+        web.goto(path)
+        web.check(f"{NARROW}px-{name}")
+        width = page.evaluate("() => document.documentElement.scrollWidth")
+        if width > NARROW:
+            too_wide[name] = width
+    assert not too_wide, f"pages plus larges que {NARROW} px (défilement horizontal) : {too_wide}"
