@@ -1,7 +1,7 @@
 """Indexes for a queue's page and figures, read from the index alone at any number of cases.
 
 Revision ID: d1b2c3e4f502
-Revises: c0a5e5f1e001
+Revises: d1b7e2a0c002
 Created: 2026-11-30 18:00 UTC
 
 Reviewed by hand. Measured on SQLite with 10,000 cases in the queue and as many in another
@@ -15,7 +15,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "d1b2c3e4f502"
-down_revision = "c0a5e5f1e001"
+down_revision = "d1b7e2a0c002"
 branch_labels = None
 depends_on = None
 
