@@ -33,6 +33,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.match_http
 	$(BIN)/python -m bench.sirene
 	$(BIN)/python -m bench.cases
+	$(BIN)/python -m bench.web
 
 refresh-data: $(STAMP)
 	$(BIN)/guichet data refresh
