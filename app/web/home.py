@@ -104,9 +104,17 @@ async def _read_siret(request: Request, form: ProfileForm, siret: str) -> Respon
     try:
         company = await get_company(context.territories, context.naf, request.app.state.sirene, siret)
     except DomainError as exc:
-        errors = FormErrors()
         if exc.errors and exc.errors[0]["field"] == "siret":
-            errors.add("siret", exc.errors[0]["message"])
+            errors = FormErrors({"siret": exc.errors[0]["message"]})
+            # The other fields' mistakes are said at once, not one submission later; a commune
+            # not typed is no mistake while the SIRET was to give it.
+            try:
+                match_request(context, form)
+            except FormErrors as others:
+                for name, message in others.messages.items():
+                    if form.commune or name != "commune":
+                        errors.add(name, message)
+                errors.choices.update(others.choices)
             return profile_page(request, form, errors, status_code=422, siret=siret)
         # Not found, not public, directory down: the SME goes on with what it knows.
         return profile_page(request, form, siret=siret, directory_problem=exc.detail)

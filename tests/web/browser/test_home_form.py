@@ -88,11 +88,6 @@ def test_a_negative_headcount_is_said_in_the_summary_and_next_to_the_field(brows
     web.check("effectif-negatif")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="la page lit d'abord le SIRET et ne montre que son erreur : l'effectif négatif n'est signalé "
-    "qu'à l'envoi suivant (app/web/home.py, _read_siret)",
-)
 def test_a_bad_siret_and_a_negative_headcount_are_both_said_at_once(browse: Browse) -> None:
     web = browse()
     page = web.page
@@ -100,6 +95,7 @@ def test_a_bad_siret_and_a_negative_headcount_are_both_said_at_once(browse: Brow
     send_home_form(page, siret=BAD_KEY_SIRET, commune="Morez", effectif="-5")
 
     expect(page.locator("#resume-erreurs li")).to_have_count(2, timeout=1000)
+    assert_error_shown(page, "effectif", "supérieur ou égal à 0")
 
 
 def assert_error_shown(page: Page, field: str, words: str) -> None:
