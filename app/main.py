@@ -181,8 +181,10 @@ def create_app(
     app.state.rate_limits = RateLimits(settings)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(MethodsOfPath, routes=app.routes)
-    # A match answer is tens of kilobytes of repetitive JSON: compressed when the client accepts it.
-    app.add_middleware(GZipMiddleware, minimum_size=1024)
+    # Answers and pages are kilobytes of repetitive text: compressed when the client accepts it.
+    # Level 1, as web servers do for what they compress on the fly: a results page of 105 KB is
+    # compressed in 0.8 ms to 21 KB, where level 9 takes 3.7 ms to reach 16 KB (bench/web).
+    app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=1)
     install_pages(app)
     install_problem_handlers(app, pages=PAGE_ERRORS)
     if settings.cors_origins:

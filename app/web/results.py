@@ -11,12 +11,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Literal
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request
+from markupsafe import Markup
 from starlette.responses import Response
 
+from app.api.match_view import IdentityMemo
 from app.catalogue.loader import Scheme
-from app.catalogue.scheme import ApplyChannel, Benefit
 from app.clock import today_in_paris
 from app.errors import DomainError
 from app.rules.outcome import CriterionResult, Outcome
@@ -25,7 +27,7 @@ from app.rules.verdict import Verdict, VerdictKind, verdict_reason
 from app.services.matching import MatchContext, MatchOutcome, match_profile
 from app.web.home import profile_page
 from app.web.profile_form import ANSWER_PREFIX, NO, YES, FormErrors, ProfileForm, domain_errors, match_request
-from app.web.templating import render
+from app.web.templating import render, templates
 
 router = APIRouter(include_in_schema=False)
 
@@ -63,19 +65,57 @@ class CriterionLine:
 
 
 @dataclass(frozen=True)
+class FixedParts:
+    """What a card shows that never changes between matches, as HTML: the kinds of benefits, the
+    summary, benefits, operators and how to apply, the sources with their dates."""
+
+    kinds: Markup
+    body: Markup
+    sources: Markup
+
+
+class CardParts:
+    """A card's HTML that matches share: each scheme's fixed parts, rendered once per Scheme object
+    (a new catalogue, new objects), and the criteria of a verdict, once per set of the engine's
+    shared results (as the API's EvaluatedParts)."""
+
+    def __init__(self, max_entries: int = 20_000) -> None:
+        self._memo: IdentityMemo[FixedParts] = IdentityMemo(max_entries)
+        self._criteria: IdentityMemo[Markup] = IdentityMemo(max_entries)
+
+    def criteria(self, scheme: Scheme, verdict: Verdict) -> Markup:
+        results = (verdict.validity, *verdict.criteria)
+        key = (id(scheme), *map(id, results))
+        found = self._criteria.get(key)
+        if found is not None:
+            return found
+        macros = templates.env.get_template("partials/scheme_card.html").module
+        html: Markup = macros.criteria(_criteria(scheme, verdict))  # type: ignore[attr-defined]
+        return self._criteria.put(key, (scheme, results), html)
+
+    def of(self, scheme: Scheme) -> FixedParts:
+        found = self._memo.get(id(scheme))
+        if found is not None:
+            return found
+        macros = templates.env.get_template("partials/scheme_card.html").module
+        d = scheme.definition
+        parts = FixedParts(macros.kinds(d), macros.body(d), macros.sources(d))  # type: ignore[attr-defined]
+        return self._memo.put(id(scheme), scheme, parts)
+
+
+CARD_PARTS = CardParts()
+
+
+@dataclass(frozen=True)
 class SchemeCard:
     scheme: Scheme
     verdict: VerdictKind
     badge: str
     reason: str
-    benefits: Sequence[Benefit]
-    operators: str
-    apply_how: str
-    apply_url: str | None
-    apply_channel: ApplyChannel
+    fixed: FixedParts
     closes_in_days: int | None
     matched_needs: Sequence[str]
-    criteria: Sequence[CriterionLine]
+    criteria: Markup
     open_today: bool
 
     @property
@@ -130,14 +170,10 @@ def scheme_card(scheme: Scheme, verdict: Verdict, needs: frozenset[str], as_of: 
         verdict=verdict.verdict,
         badge=BADGE_OF_VERDICT[verdict.verdict],
         reason=verdict_reason(verdict),
-        benefits=d.benefits,
-        operators=", ".join(o.name for o in d.operators),
-        apply_how=d.apply.how,
-        apply_url=d.apply.url,
-        apply_channel=d.apply.channel,
+        fixed=CARD_PARTS.of(scheme),
         closes_in_days=days if days is not None and 0 <= days <= DEADLINE_NOTICE_DAYS else None,
         matched_needs=[n for n in d.needs if n in needs],
-        criteria=_criteria(scheme, verdict),
+        criteria=CARD_PARTS.criteria(scheme, verdict),
         open_today=verdict.validity.result is not Outcome.NOT_MET,
     )
 
@@ -234,6 +270,8 @@ async def results(request: Request) -> Response:
             "questions": question_fields(outcome.questions),
             "more_questions": max(0, len(outcome.questions) - QUESTIONS_SHOWN),
             "query": form.query(),
+            # The way back from a scheme's page to these results, encoded once for every card.
+            "retour": quote("/resultats?" + form.query(), safe=""),
             "profile_pairs": form.query_pairs(),
         },
     )
