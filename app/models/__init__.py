@@ -7,5 +7,17 @@ from app.models.case_file import CaseFile
 from app.models.case_note import CaseNote
 from app.models.case_scheme import CaseScheme
 from app.models.outbox_message import OutboxMessage
+from app.models.sign_in_request import SignInRequest
+from app.models.staff_member import StaffMember
 
-__all__ = ["AccessToken", "Base", "CaseEvent", "CaseFile", "CaseNote", "CaseScheme", "OutboxMessage"]
+__all__ = [
+    "AccessToken",
+    "Base",
+    "CaseEvent",
+    "CaseFile",
+    "CaseNote",
+    "CaseScheme",
+    "OutboxMessage",
+    "SignInRequest",
+    "StaffMember",
+]

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.errors import DomainError, ErrorKind, InvalidInput
-from app.models import AccessToken, CaseFile
+from app.models import AccessToken, CaseFile, StaffMember
 from app.settings import Settings
 
 Role = Literal["admin", "project_lead"]
@@ -124,7 +124,34 @@ def authenticate(session: Session, key: bytes, token: str, now: datetime) -> Pri
         raise Unauthenticated("Jeton révoqué.")
     if row.expires_at <= now:
         raise Unauthenticated("Jeton expiré.")
+    if row.staff_member_id is not None:
+        member = session.get(StaffMember, row.staff_member_id)
+        if member is None or not member.active:
+            raise Unauthenticated("Jeton d'un compte désactivé.")
     return Staff.of(row)
+
+
+def checked_scope(
+    role: Role,
+    ti_ids: Iterable[str],
+    region_codes: Iterable[str],
+    known_ti_ids: Iterable[str],
+    known_region_codes: Iterable[str],
+) -> tuple[list[str], list[str]]:
+    """The queues of a token or a staff member, sorted; InvalidInput (French) when they do not fit the role."""
+    ti_ids, region_codes = sorted(set(ti_ids)), sorted(set(region_codes))
+    if role == "project_lead" and not ti_ids and not region_codes:
+        raise InvalidInput("scope", "un chef de projet a au moins une file : un TI ou une région")
+    if role == "admin" and (ti_ids or region_codes):
+        raise InvalidInput("scope", "un administrateur voit toutes les files : ni TI ni région à indiquer")
+    for field, given, known, what in (
+        ("ti", ti_ids, set(known_ti_ids), "identifiant de TI"),
+        ("region", region_codes, set(known_region_codes), "code de région"),
+    ):
+        for value in given:
+            if value not in known:
+                raise InvalidInput(field, f"{what} « {value} » inconnu (connus : {', '.join(sorted(known))})")
+    return ti_ids, region_codes
 
 
 @dataclass(frozen=True)
@@ -145,18 +172,11 @@ def create_token(
     known_region_codes: Iterable[str],
     valid_for: timedelta,
     now: datetime,
+    staff_member_id: uuid.UUID | None = None,
 ) -> IssuedToken:
-    ti_ids, region_codes = sorted(set(ti_ids)), sorted(set(region_codes))
     if not holder.strip():
         raise InvalidInput("holder", "indiquez qui détient le jeton (un rôle, un service)")
-    if role == "project_lead" and not ti_ids and not region_codes:
-        raise InvalidInput("scope", "un chef de projet a au moins une file : un TI ou une région")
-    if role == "admin" and (ti_ids or region_codes):
-        raise InvalidInput("scope", "un administrateur voit toutes les files : ni TI ni région à indiquer")
-    for field, given, known in (("ti", ti_ids, set(known_ti_ids)), ("region", region_codes, set(known_region_codes))):
-        for value in given:
-            if value not in known:
-                raise InvalidInput(field, f"« {value} » inconnu (connus : {', '.join(sorted(known))})")
+    ti_ids, region_codes = checked_scope(role, ti_ids, region_codes, known_ti_ids, known_region_codes)
     if valid_for <= timedelta(0):
         raise InvalidInput("expires", "la durée de validité doit être positive")
     token = new_token(STAFF_PREFIX)
@@ -169,6 +189,7 @@ def create_token(
         region_codes=region_codes,
         created_at=now,
         expires_at=now + valid_for,
+        staff_member_id=staff_member_id,
     )
     session.add(record)
     session.flush()
