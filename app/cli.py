@@ -36,6 +36,7 @@ from app.errors import InvalidInput
 from app.migrate import DatabaseNotReady, downgrade, prepare_database, upgrade
 from app.scenario_runner import run_scenarios
 from app.services.matching import load_match_context
+from app.services.notifications import Links
 from app.services.reminders import remind_overdue
 from app.services.schemes import etalab_export
 from app.services.staff import EmailTaken, StaffNotFound, add_staff, disable_staff, list_staff, member_by_email
@@ -526,17 +527,18 @@ def tokens_list() -> None:
 def cases_remind(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Lister sans rien écrire")] = False,
 ) -> None:
-    """Lister les dossiers en retard et écrire leurs relances dans la boîte d'envoi (outbox)."""
+    """Écrire dans la boîte d'envoi le récapitulatif hebdomadaire des dossiers en retard de chaque
+    membre (au plus un par semaine, quelle que soit la fréquence de la commande)."""
     settings, sessions = _database()
     context = load_match_context(settings)
     with transaction(sessions, writing=not dry_run) as session:
-        reminders = remind_overdue(session, context, utc_now(), dry_run=dry_run)
-    for r in reminders:
-        what = "déjà relancé cette semaine" if not r.written else ("à relancer" if dry_run else "relance écrite")
-        out.print(f"{r.case_id}  {r.queue_id:<28} {what:<26} {r.reason}")
-    written = sum(r.written for r in reminders)
-    verb = "à écrire" if dry_run else "écrite(s)"
-    out.print(f"{len(reminders)} relance(s) due(s), {written} {verb}.")
+        digests = remind_overdue(session, context, utc_now(), Links(settings.public_url), dry_run=dry_run)
+    for d in digests:
+        what = "déjà envoyé cette semaine" if not d.written else ("à écrire" if dry_run else "écrit")
+        out.print(f"{d.staff_member_id}  {d.overdue:>4} dossier(s) en retard, {d.listed} listé(s)  {what}")
+    written = sum(d.written for d in digests)
+    verb = "à écrire" if dry_run else "écrit(s)"
+    out.print(f"{len(digests)} récapitulatif(s) dû(s), {written} {verb}.")
 
 
 _STAFF_OPTIONS_HINT = {
@@ -580,7 +582,9 @@ def staff_add(
     except EmailTaken as exc:
         err.print(f"[red]{escape(exc.detail)}[/red]")
         raise typer.Exit(1) from exc
-    out.print(f"Compte {member.id} créé ({member.role}, {escape(member.display_name)}, {_scope(member)}).")
+    out.print(
+        f"Compte {member.id} créé ({member.role}, {escape(member.display_name)}, {_scope(member)}).", soft_wrap=True
+    )
 
 
 def _scope(row: object) -> str:

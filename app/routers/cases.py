@@ -28,6 +28,7 @@ from app.schemas.case import (
 from app.schemas.text import Identifier, IsoDate, QueueId
 from app.services.cases import filing, queries, transitions
 from app.services.cases.access import require_applicant
+from app.services.notifications import Links
 
 PREFIX = "/v1/cases"
 router = APIRouter(prefix=PREFIX, tags=["Dossiers"], route_class=ProblemRoute)
@@ -71,6 +72,7 @@ async def file_case(
             key=request.app.state.token_key,
             now=at,
             as_of=as_of or at.astimezone(PARIS).date(),
+            links=Links(request.app.state.settings.public_url),
         )
     except filing.IneligibleSchemeAsked as exc:
         field = exc.errors[0]["field"]

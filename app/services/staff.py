@@ -19,10 +19,8 @@ from sqlalchemy.orm import Session
 
 from app.errors import DomainError, ErrorKind, InvalidInput, NotFound
 from app.models import AccessToken, StaffMember
-from app.services.tokens import Role, Staff, checked_scope
+from app.services.tokens import DESK_DIGEST_PREFIX, Role, Staff, checked_scope
 
-#: the digest of a desk identity: never the hex of an HMAC, so no bearer token matches it
-DESK_DIGEST_PREFIX = "desk:"
 #: a desk identity does not expire: the member's account says whether it may act
 NEVER = datetime(9999, 12, 31, tzinfo=UTC)
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -145,7 +143,3 @@ def desk_principal(session: Session, member: StaffMember) -> Staff:
         frozenset(member.ti_ids),
         frozenset(member.region_codes),
     )
-
-
-def is_desk_identity(token: AccessToken) -> bool:
-    return token.digest.startswith(DESK_DIGEST_PREFIX)

@@ -26,6 +26,9 @@ from app.settings import Settings
 Role = Literal["admin", "project_lead"]
 STAFF_PREFIX = "gti_"
 TRACKING_PREFIX = "gtd_"
+#: the digest of a staff member's desk identity (app.services.staff): never the hex of an HMAC,
+#: so no bearer token matches it
+DESK_DIGEST_PREFIX = "desk:"
 
 
 class Unauthenticated(DomainError):
@@ -206,4 +209,11 @@ def revoke_token(session: Session, token_id: uuid.UUID, now: datetime) -> Access
 
 
 def list_tokens(session: Session) -> list[AccessToken]:
-    return list(session.scalars(select(AccessToken).order_by(AccessToken.created_at)))
+    """The tokens issued (not the desk identities of staff members, which no one holds)."""
+    return list(
+        session.scalars(
+            select(AccessToken)
+            .where(AccessToken.digest.not_like(f"{DESK_DIGEST_PREFIX}%"))
+            .order_by(AccessToken.created_at)
+        )
+    )

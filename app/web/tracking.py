@@ -26,6 +26,7 @@ from app.schemas.case import WithdrawIn
 from app.services.cases.tracking import TrackedCase, TrackingLinkUnknown, read_tracked, withdraw_tracked
 from app.services.cases.transitions import StaleVersion, TransitionRefused
 from app.services.matching import MatchContext
+from app.services.notifications import TRACKING_PATH
 from app.web.errors import error_page
 from app.web.security import protected_form
 from app.web.templating import render
@@ -35,7 +36,6 @@ router = APIRouter(include_in_schema=False)
 # The commit happens when the route returns, before the answer is sent (as for the API).
 Db = Annotated[Session, Depends(db_session, scope="function")]
 
-TRACKING_PATH = "/suivi/"
 #: a page that holds a secret link and a person's request: kept by no cache, listed by no search engine
 PRIVATE_HEADERS = {"Cache-Control": "no-store", "X-Robots-Tag": "noindex"}
 

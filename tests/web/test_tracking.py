@@ -13,8 +13,9 @@ from app.db import session_factory, transaction
 from app.models import CaseFile
 from app.schemas.case import StatusChangeIn
 from app.services.cases.transitions import change_status
+from app.services.notifications import TRACKING_PATH
 from app.services.tokens import Staff, create_token
-from app.web.tracking import TRACKING_PATH, HiddenSecretLinks
+from app.web.tracking import HiddenSecretLinks
 from tests.case_desk import TOKEN_KEY
 from tests.web.filing_site import Site, hidden_fields, site, text_of
 

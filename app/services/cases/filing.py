@@ -22,6 +22,7 @@ from app.schemas.case import CaseRequest, FiledCase, RoutingOut
 from app.services.cases.events import case_event
 from app.services.cases.views import queue_out
 from app.services.matching import MatchContext, MatchOutcome, match_profile
+from app.services.notifications import Links, case_filed
 from app.services.prefill import Lookup, lookup_for_match
 from app.services.routing import route_commune
 from app.services.tokens import TRACKING_PREFIX, new_token, token_digest
@@ -61,6 +62,7 @@ async def file_case(
     key: bytes,
     now: datetime,
     as_of: date,
+    links: Links | None = None,
 ) -> FiledCase:
     """The profile's SIRET looked up first (on the event loop), then the case written (in a worker
     thread: the session is synchronous)."""
@@ -69,7 +71,9 @@ async def file_case(
     except DomainError as exc:
         raise exc.within("profile") from None
     return await to_thread.run_sync(
-        partial(_file_case, session, ctx, request, lookup, recorder=recorder, key=key, now=now, as_of=as_of)
+        partial(
+            _file_case, session, ctx, request, lookup, recorder=recorder, key=key, now=now, as_of=as_of, links=links
+        )
     )
 
 
@@ -83,6 +87,7 @@ def _file_case(
     key: bytes,
     now: datetime,
     as_of: date,
+    links: Links | None = None,
 ) -> FiledCase:
     try:
         outcome = match_profile(ctx, request.profile, as_of=as_of, lookup=lookup)
@@ -165,6 +170,9 @@ def _file_case(
         row.case_id = case.id
         session.add(row)
     session.add(case_event(case, now, "filed", None, version=1, to_status=CaseStatus.SUBMITTED))
+    if links is not None:
+        # The tracking link is in the applicant's message: the only other time it is shown.
+        case_filed(session, ctx, case, [r.scheme_id for r in asked], decision.queue.name, token, links, now)
     session.flush()
     return FiledCase(
         case_id=case.id,
