@@ -26,7 +26,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from functools import partial
 
-from sqlalchemy import ColumnElement, true
+from sqlalchemy import ColumnElement, func, select, true
 from sqlalchemy.orm import Session
 
 from app.models import CaseFile, OutboxMessage
@@ -203,3 +203,22 @@ class EmailSender:
 
 def _refuse(reason: str) -> None:
     raise DeliveryFailed(reason)
+
+
+@dataclass(frozen=True)
+class OutboxCounts:
+    #: waiting for their first attempt or a retry
+    pending: int
+    #: retries exhausted: never sent
+    failed: int
+
+
+def email_outbox_counts(session: Session) -> OutboxCounts:
+    """The e-mails not sent, in one query (for /health and the desk)."""
+    pending, failed = session.execute(
+        select(
+            func.count().filter(OutboxMessage.failed_at.is_(None)),
+            func.count().filter(OutboxMessage.failed_at.is_not(None)),
+        ).where(OutboxMessage.channel == CHANNEL, OutboxMessage.sent_at.is_(None))
+    ).one()
+    return OutboxCounts(pending, failed)

@@ -143,3 +143,32 @@ def desk_principal(session: Session, member: StaffMember) -> Staff:
         frozenset(member.ti_ids),
         frozenset(member.region_codes),
     )
+
+
+def member_of(session: Session, member_id: uuid.UUID) -> StaffMember:
+    member = session.get(StaffMember, member_id)
+    if member is None:
+        raise StaffNotFound("Ce compte n'existe plus.")
+    return member
+
+
+def set_absence(session: Session, member_id: uuid.UUID, absent_from: str, absent_until: str) -> StaffMember:
+    """The member's absence (ISO dates, both days included; both empty: present). During it, new
+    requests are told to the queue's other members, or to the admins when no one else is present."""
+    member = member_of(session, member_id)
+    first, last = _day("absent_from", absent_from), _day("absent_until", absent_until)
+    if last is not None and first is None:
+        raise InvalidInput("absent_from", "indiquez le premier jour de l'absence")
+    if first is not None and last is not None and last < first:
+        raise InvalidInput("absent_until", "le dernier jour doit suivre le premier")
+    member.absent_from, member.absent_until = first, last
+    return member
+
+
+def _day(field: str, text: str) -> date | None:
+    if not text.strip():
+        return None
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise InvalidInput(field, "date invalide (format attendu : AAAA-MM-JJ)") from None

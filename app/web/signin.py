@@ -30,9 +30,11 @@ from fastapi import APIRouter, Request
 from starlette.responses import RedirectResponse, Response
 
 from app.errors import InvalidInput
+from app.models import StaffMember
 from app.services.sign_in import LinkRefused, TooManyRequests, consume_link, link_request, request_link
 from app.services.sign_in import sign_out_everywhere as forget_sessions
-from app.services.staff import valid_email
+from app.services.staff import member_of, set_absence, valid_email
+from app.services.tokens import Staff
 from app.settings import Settings
 from app.web.security import protected_form
 from app.web.staff_session import (
@@ -197,9 +199,55 @@ async def use_link(request: Request, token: str, session: Db) -> Response:
     return _private(RedirectResponse(safe_next(next_path) or DESK_PATH, status_code=303))
 
 
+ABSENCE_LABELS = {"absent_from": "Premier jour d'absence", "absent_until": "Dernier jour d'absence"}
+
+
+def _account_page(
+    request: Request,
+    staff: Staff,
+    member: StaffMember,
+    *,
+    typed: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    absence = typed or {
+        "absent_from": member.absent_from.isoformat() if member.absent_from else "",
+        "absent_until": member.absent_until.isoformat() if member.absent_until else "",
+    }
+    return _private(
+        render(
+            request,
+            "signin/account.html",
+            {
+                "staff": staff,
+                "absence": absence,
+                "errors": errors or {},
+                "labels": ABSENCE_LABELS,
+                "saved": request.query_params.get("absence") == "1",
+                "smtp_configured": bool(_settings(request).smtp_host),
+            },
+            status_code=status_code,
+        )
+    )
+
+
 @router.get(ACCOUNT_PATH)
-def account(request: Request, staff: SignedIn) -> Response:
-    return _private(render(request, "signin/account.html", {"staff": staff}))
+def account(request: Request, staff: SignedIn, session: Db) -> Response:
+    return _account_page(request, staff, member_of(session, request.state.staff_member_id))
+
+
+@router.post(ACCOUNT_PATH + "/absence")
+async def absence(request: Request, staff: SignedIn, session: Db) -> Response:
+    form = await protected_form(request)
+    typed = {name: str(form.get(name) or "")[:20] for name in ABSENCE_LABELS}
+    try:
+        set_absence(session, request.state.staff_member_id, typed["absent_from"], typed["absent_until"])
+    except InvalidInput as exc:
+        errors = {e["field"]: e["message"] for e in exc.errors}
+        member = member_of(session, request.state.staff_member_id)
+        return _account_page(request, staff, member, typed=typed, errors=errors, status_code=422)
+    return _private(RedirectResponse(ACCOUNT_PATH + "?absence=1", status_code=303))
 
 
 @router.post(DESK_PATH + "/deconnexion")

@@ -146,3 +146,23 @@ def test_two_workers_at_once_send_each_message_once(desk: Desk, mail_server: Mai
     assert len(mail_server.messages) == expected
     assert len({m["Message-ID"] for m in mail_server.messages}) == expected
     assert pending(desk) == 0
+
+
+def test_health_counts_the_e_mails_waiting_and_those_given_up(desk: Desk, mail_server: MailServer) -> None:
+    member(desk, LEAD)
+    desk.filed()
+    email = desk.client.get("/health").json()["email"]
+    assert email == {
+        "smtp_configured": False,
+        "problem": "aucun serveur SMTP (GUICHET_SMTP_HOST) : les e-mails restent dans la boîte d'envoi",
+        "pending": 2,
+        "failed": 0,
+    }
+    mail_server.stop()
+    for _ in range(9):  # every retry fails: about 24 hours, then given up
+        deliver(desk, mail_server)
+        desk.clock.advance(hours=9)
+    email = desk.client.get("/health").json()["email"]
+    assert (email["pending"], email["failed"]) == (0, 2)
+    mail_server.start()
+    assert deliver(desk, mail_server) == (0, 0)  # a failed message waits for a person

@@ -327,3 +327,27 @@ def test_no_address_reaches_the_logs(site: SignInSite, caplog: pytest.LogCapture
     # The test's own tools (the SMTP server, the HTTP client) log what they carry; the service does not.
     ours = [r.getMessage().lower() for r in caplog.records if not r.name.startswith(("mail.log", "httpx"))]
     assert not [line for line in ours if "hautjura-test" in line or "@" in line]
+
+
+def test_a_member_sets_absence_dates_on_the_account_page(site: SignInSite) -> None:
+    site.add()
+    site.sign_in()
+    page = site.client.get("/espace/compte")
+    assert "Aucun serveur d'envoi" not in text_of(page.text)
+    csrf = dict(hidden_fields(page.text))
+    wrong = site.client.post(
+        "/espace/compte/absence", data=csrf | {"absent_from": "2026-12-10", "absent_until": "2026-12-01"}
+    )
+    assert wrong.status_code == 422
+    assert "le dernier jour doit suivre le premier" in text_of(wrong.text)
+    assert 'aria-describedby="absent_until-erreur"' in wrong.text
+    assert 'value="2026-12-10"' in wrong.text  # what was typed is kept
+    saved = site.client.post(
+        "/espace/compte/absence",
+        data=csrf | {"absent_from": "2026-12-01", "absent_until": "2026-12-10"},
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303
+    shown = site.client.get(saved.headers["location"])
+    assert "Vos dates d'absence sont enregistrées" in text_of(shown.text)
+    assert 'value="2026-12-01"' in shown.text
