@@ -15,7 +15,7 @@ from app.db import session_factory, transaction
 from app.models import OutboxMessage, StaffMember
 from app.services.mail import EmailSender, SmtpServer
 from app.services.staff import add_staff
-from app.worker import send_due
+from app.worker import run, send_due
 from tests.case_desk import Desk, bearer
 from tests.mail_server import MailServer, link_in, mail_server, text_part
 
@@ -166,3 +166,12 @@ def test_health_counts_the_e_mails_waiting_and_those_given_up(desk: Desk, mail_s
     assert (email["pending"], email["failed"]) == (0, 2)
     mail_server.start()
     assert deliver(desk, mail_server) == (0, 0)  # a failed message waits for a person
+
+
+def test_the_worker_loop_delivers_then_stops_when_asked(desk: Desk, mail_server: MailServer) -> None:
+    member(desk, LEAD)
+    desk.filed()
+    turns = iter([False, True])
+    run(session_factory(desk.database.engine), sender(mail_server), desk.clock, interval_seconds=0.01,
+        should_stop=lambda: next(turns))  # fmt: skip
+    assert len(mail_server.messages) == 2
