@@ -90,10 +90,15 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Port (défaut : GUICHET_PORT)")] = None,
     workers: Annotated[int, typer.Option(help="Nombre de processus")] = 1,
 ) -> None:
-    """Servir l'API (et la documentation OpenAPI sur /docs)."""
+    """Servir les pages et l'API (et la documentation OpenAPI sur /docs)."""
     import uvicorn
 
     settings = get_settings()
+    problems = settings.several_workers_problems(workers)
+    if problems:
+        for problem in problems:
+            err.print(f"[red]{problem}[/red]")
+        raise typer.Exit(2)
     uvicorn.run(
         "app.main:create_app",
         factory=True,

@@ -148,6 +148,7 @@ def create_app(
             cache_ttl_seconds=settings.sirene_cache_ttl_seconds,
             not_found_ttl_seconds=settings.sirene_not_found_ttl_seconds,
             rate_per_second=settings.sirene_rate_per_second,
+            redis_url=settings.redis_url,
         )
         try:
             yield

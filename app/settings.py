@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     sirene_not_found_ttl_seconds: float = Field(default=300.0, ge=0)
     #: the public API accepts 7 requests/s per IP address (a self-hosted mirror may allow more)
     sirene_rate_per_second: float = Field(default=7.0, gt=0)
+    #: Redis, shared by every worker of every machine (the directory's pace, rate-limit counters);
+    #: empty: each process keeps its own
+    redis_url: str = ""
     #: the address people use to reach the service: links sent by e-mail are built on it (never on
     #: the Host header of a request, which whoever sends the request chooses)
     public_url: str = "http://127.0.0.1:8000"
@@ -81,6 +84,28 @@ class Settings(BaseSettings):
     smtp_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
     #: the From of every e-mail (an address of the operator's domain, allowed by its SPF and DKIM)
     mail_from: str = "Guichet Territoires d'industrie <ne-pas-repondre@territoires-industrie.invalid>"
+
+    def several_workers_problems(self, workers: int) -> list[str]:
+        """Why this configuration cannot run `workers` processes (nothing when it can), in French.
+
+        Processes share what must be the same for all of them: the database (SQLite serves one
+        process: its writes would wait on each other's locks), and the key of the tokens (a key
+        made on the fly by one machine is unknown to the others).
+        """
+        if workers <= 1:
+            return []
+        problems = []
+        if self.database_url.startswith("sqlite"):
+            problems.append(
+                "SQLite ne sert qu'un processus : pour plusieurs workers, utilisez PostgreSQL "
+                "(GUICHET_DATABASE_URL=postgresql+psycopg://…)."
+            )
+        if not self.token_key:
+            problems.append(
+                "La clé des jetons doit être la même pour tous les processus et toutes les machines : "
+                "définissez GUICHET_TOKEN_KEY (par exemple : python -c 'import secrets; print(secrets.token_hex(32))')."
+            )
+        return problems
 
     @property
     def geography_file(self) -> Path:

@@ -158,3 +158,30 @@ def test_outbox_send_without_an_smtp_server_keeps_the_e_mails(settings: Settings
     assert code == 0
     assert "GUICHET_SMTP_HOST vide" in stderr
     assert "0 envoyé(s)" in stdout
+
+
+def test_several_workers_on_sqlite_are_refused_at_start_with_the_way_out(settings: Settings) -> None:
+    code, _, error = run("serve", "--workers", "2")
+
+    assert code == 2
+    assert "SQLite ne sert qu'un processus" in error
+    assert "PostgreSQL" in error
+
+
+def test_several_workers_without_a_set_token_key_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GUICHET_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    monkeypatch.setenv("GUICHET_TOKEN_KEY", "")
+    get_settings.cache_clear()
+    try:
+        code, _, error = run("serve", "--workers", "3")
+    finally:
+        get_settings.cache_clear()
+
+    assert code == 2
+    assert "GUICHET_TOKEN_KEY" in error
+    assert "SQLite" not in error
+
+
+def test_one_worker_needs_neither_postgresql_nor_a_set_key() -> None:
+    assert Settings(database_url="sqlite:///x.sqlite3", token_key="").several_workers_problems(1) == []
+    assert Settings(database_url="postgresql+psycopg://h/db", token_key="k").several_workers_problems(4) == []

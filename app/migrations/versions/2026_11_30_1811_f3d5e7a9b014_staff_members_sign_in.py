@@ -2,7 +2,7 @@
 
 Revision ID: f3d5e7a9b014
 Revises: e2c4d6f8a013
-Created: 2026-11-30 17:41 UTC
+Created: 2026-11-30 18:11 UTC
 
 Reviewed by hand. access_token gains an optional staff member (batch: SQLite copies the table,
 which case_file, case_event and case_note refer to; the copy keeps its name and rows, so their

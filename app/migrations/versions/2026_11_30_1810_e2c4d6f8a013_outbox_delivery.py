@@ -1,12 +1,12 @@
 """The outbox grows what a delivery worker needs (channel, attempts, retry time, claim, failure).
 
 Revision ID: e2c4d6f8a013
-Revises: c0a5e5f1e001
-Created: 2026-11-30 17:40 UTC
+Revises: d1b2c3e4f502
+Created: 2026-11-30 18:10 UTC
 
 Reviewed by hand. The same columns as the partners branch's migration d1b7e2a0c002 adds to
 outbox_message (all but its webhook endpoint): when both branches are merged, this revision goes
-and the next one follows d1b7e2a0c002. outbox_message is altered in batch (SQLite copies the
+and the next one (f3d5e7a9b014) follows d1b7e2a0c002. outbox_message is altered in batch (SQLite copies the
 table: nothing refers to it); its case and queue become optional (a sign-in link is about no case).
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "e2c4d6f8a013"
-down_revision = "c0a5e5f1e001"
+down_revision = "d1b2c3e4f502"
 branch_labels = None
 depends_on = None
 
