@@ -5,9 +5,12 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import signal
 import sys
+import threading
 import uuid
 from collections.abc import Callable
+from contextlib import suppress
 from datetime import date, datetime, timedelta
 from functools import partial
 from pathlib import Path
@@ -36,6 +39,7 @@ from app.migrate import DatabaseNotReady, downgrade, prepare_database, upgrade
 from app.models import AccessToken, Partner, PartnerKey
 from app.scenario_runner import run_scenarios
 from app.services.matching import load_match_context
+from app.services.notifications import Links
 from app.services.partners import (
     DEFAULT_KEY_DAYS,
     PartnerNotFound,
@@ -50,6 +54,7 @@ from app.services.partners import (
 from app.services.reminders import remind_overdue
 from app.services.retention import DEFAULT_MONTHS, erase_personal_data, export_personal_data, purge_closed_cases
 from app.services.schemes import etalab_export
+from app.services.staff import EmailTaken, StaffNotFound, add_staff, disable_staff, list_staff, member_by_email
 from app.services.tokens import create_token, list_tokens, load_token_key, revoke_token
 from app.services.webhooks import add_endpoint, endpoints_of
 from app.settings import PROJECT_ROOT, Settings, get_settings
@@ -87,9 +92,11 @@ partners_cli.add_typer(partner_webhooks_cli, name="webhooks")
 cli.add_typer(partners_cli, name="partners")
 cli.add_typer(outbox_cli, name="outbox")
 cli.add_typer(personal_data_cli, name="personal-data")
+staff_cli = typer.Typer(help="Comptes de l'espace des chefs de projet (/espace)", no_args_is_help=True)
 cli.add_typer(db_cli, name="db")
 cli.add_typer(tokens_cli, name="tokens")
 cli.add_typer(cases_cli, name="cases")
+cli.add_typer(staff_cli, name="staff")
 cli.add_typer(catalogue_cli, name="catalogue")
 cli.add_typer(data_cli, name="data")
 cli.add_typer(territories_cli, name="territories")
@@ -453,8 +460,14 @@ _TOKEN_OPTIONS_HINT = {"scope": " (options --ti ID, --region CODE)", "expires": 
 
 @tokens_cli.command("create")
 def tokens_create(
-    role: Annotated[str, typer.Option(help="admin ou project_lead")],
-    holder: Annotated[str, typer.Option(help="Qui le détient : un rôle, un service (pas de donnée inutile)")],
+    role: Annotated[str | None, typer.Option(help="admin ou project_lead (avec --staff : celui du compte)")] = None,
+    holder: Annotated[
+        str | None, typer.Option(help="Qui le détient : un rôle, un service (avec --staff : le nom du compte)")
+    ] = None,
+    staff: Annotated[
+        str | None,
+        typer.Option(help="Adresse e-mail du compte auquel le jeton appartient : il cesse avec le compte"),
+    ] = None,
     ti: Annotated[
         list[str] | None, typer.Option(help="Identifiant d'un TI dont le chef de projet voit la file")
     ] = None,
@@ -463,30 +476,42 @@ def tokens_create(
     ] = None,
     days: Annotated[int, typer.Option(help="Durée de validité, en jours")] = 90,
 ) -> None:
-    """Créer un jeton d'accès ; il est affiché une seule fois (seule son empreinte est gardée)."""
-    if role not in ("admin", "project_lead"):
-        err.print("[red]--role : admin ou project_lead.[/red]")
+    """Créer un jeton d'accès ; il est affiché une seule fois (seule son empreinte est gardée).
+
+    Avec --staff, le jeton est celui d'un compte : même rôle, même nom, mêmes files (sauf --ti,
+    --region donnés), et il cesse de fonctionner quand le compte est désactivé."""
+    if staff is None and (role not in ("admin", "project_lead") or holder is None):
+        err.print("[red]--role (admin ou project_lead) et --holder, ou --staff ADRESSE.[/red]")
         raise typer.Exit(2)
     settings, sessions = _database()
     store = load_territory_store(settings.geography_file, settings.territories_dir)
     try:
         with transaction(sessions, writing=True) as session:
+            member = None
+            if staff is not None:
+                member = member_by_email(session, staff)
+                if member is None or not member.active:
+                    raise StaffNotFound("Aucun compte actif n'a cette adresse e-mail (guichet staff list).")
             issued = create_token(
                 session,
                 load_token_key(settings),
-                role=role,  # type: ignore[arg-type]
-                holder=holder,
-                ti_ids=ti or [],
-                region_codes=region or [],
+                role=member.role if member else role,  # type: ignore[arg-type]
+                holder=member.display_name if member and holder is None else (holder or ""),
+                ti_ids=ti or (member.ti_ids if member else []),
+                region_codes=region or (member.region_codes if member else []),
                 known_ti_ids=store.perimeters.territories,
                 known_region_codes=store.geography.regions,
                 valid_for=timedelta(days=days),
                 now=utc_now(),
+                staff_member_id=member.id if member else None,
             )
     except InvalidInput as exc:
         hint = _TOKEN_OPTIONS_HINT.get(exc.errors[0]["field"], "")
         err.print(f"[red]{escape(exc.detail)}{escape(hint)}[/red]")
         raise typer.Exit(2) from exc
+    except StaffNotFound as exc:
+        err.print(f"[red]{escape(exc.detail)}[/red]")
+        raise typer.Exit(1) from exc
     record = issued.record
     err.print(
         f"Jeton {record.id} ({record.role}, {escape(record.holder)}) valable jusqu'au "
@@ -539,17 +564,131 @@ def tokens_list() -> None:
 def cases_remind(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Lister sans rien écrire")] = False,
 ) -> None:
-    """Lister les dossiers en retard et écrire leurs relances dans la boîte d'envoi (outbox)."""
+    """Écrire dans la boîte d'envoi le récapitulatif hebdomadaire des dossiers en retard de chaque
+    membre (au plus un par semaine, quelle que soit la fréquence de la commande)."""
     settings, sessions = _database()
     context = load_match_context(settings)
     with transaction(sessions, writing=not dry_run) as session:
-        reminders = remind_overdue(session, context, utc_now(), dry_run=dry_run)
-    for r in reminders:
-        what = "déjà relancé cette semaine" if not r.written else ("à relancer" if dry_run else "relance écrite")
-        out.print(f"{r.case_id}  {r.queue_id:<28} {what:<26} {r.reason}")
-    written = sum(r.written for r in reminders)
-    verb = "à écrire" if dry_run else "écrite(s)"
-    out.print(f"{len(reminders)} relance(s) due(s), {written} {verb}.")
+        digests = remind_overdue(session, context, utc_now(), Links(settings.public_url), dry_run=dry_run)
+    for d in digests:
+        what = "déjà envoyé cette semaine" if not d.written else ("à écrire" if dry_run else "écrit")
+        out.print(f"{d.staff_member_id}  {d.overdue:>4} dossier(s) en retard, {d.listed} listé(s)  {what}")
+    written = sum(d.written for d in digests)
+    verb = "à écrire" if dry_run else "écrit(s)"
+    out.print(f"{len(digests)} récapitulatif(s) dû(s), {written} {verb}.")
+
+
+_STAFF_OPTIONS_HINT = {
+    "scope": " (options --ti ID, --region CODE)",
+    "email": " (option --email)",
+    "name": " (option --name)",
+}
+
+
+@staff_cli.command("add")
+def staff_add(
+    email: Annotated[str, typer.Option(help="Adresse e-mail professionnelle (elle reçoit les liens de connexion)")],
+    name: Annotated[str, typer.Option(help="Nom affiché aux collègues (prénom et nom, ou une fonction)")],
+    role: Annotated[str, typer.Option(help="admin ou project_lead")],
+    ti: Annotated[list[str] | None, typer.Option(help="Identifiant d'un TI dont le compte voit la file")] = None,
+    region: Annotated[list[str] | None, typer.Option(help="Code d'une région dont la file est visible")] = None,
+) -> None:
+    """Créer le compte d'un chef de projet ou d'un administrateur : il se connecte à /espace par lien e-mail."""
+    if role not in ("admin", "project_lead"):
+        err.print("[red]--role : admin ou project_lead.[/red]")
+        raise typer.Exit(2)
+    settings, sessions = _database()
+    store = load_territory_store(settings.geography_file, settings.territories_dir)
+    try:
+        with transaction(sessions, writing=True) as session:
+            member = add_staff(
+                session,
+                email=email,
+                name=name,
+                role=role,  # type: ignore[arg-type]
+                ti_ids=ti or [],
+                region_codes=region or [],
+                known_ti_ids=store.perimeters.territories,
+                known_region_codes=store.geography.regions,
+                now=utc_now(),
+            )
+    except InvalidInput as exc:
+        hint = _STAFF_OPTIONS_HINT.get(exc.errors[0]["field"], "")
+        err.print(f"[red]{escape(exc.detail)}{escape(hint)}[/red]")
+        raise typer.Exit(2) from exc
+    except EmailTaken as exc:
+        err.print(f"[red]{escape(exc.detail)}[/red]")
+        raise typer.Exit(1) from exc
+    out.print(
+        f"Compte {member.id} créé ({member.role}, {escape(member.display_name)}, {_scope(member)}).", soft_wrap=True
+    )
+
+
+def _scope(row: object) -> str:
+    ti_ids: list[str] = getattr(row, "ti_ids", [])
+    region_codes: list[str] = getattr(row, "region_codes", [])
+    return ", ".join([f"ti:{i}" for i in ti_ids] + [f"region:{r}" for r in region_codes]) or "toutes les files"
+
+
+@staff_cli.command("list")
+def staff_list() -> None:
+    """Lister les comptes : adresse, nom, rôle, état, files."""
+    _, sessions = _database()
+    with transaction(sessions, writing=False) as session:
+        for m in list_staff(session):
+            state = f"désactivé le {m.disabled_at:%Y-%m-%d}" if m.disabled_at else "actif"
+            absent = ""
+            if m.absent_from:
+                until = f" au {m.absent_until:%Y-%m-%d}" if m.absent_until else ""
+                absent = f"  absent du {m.absent_from:%Y-%m-%d}{until}"
+            print(f"{m.email}  {m.role:<12} {state:<22} {m.display_name}  [{_scope(m)}]{absent}")
+
+
+@staff_cli.command("disable")
+def staff_disable(email: Annotated[str, typer.Argument(help="Adresse e-mail du compte")]) -> None:
+    """Désactiver un compte : ses sessions et ses jetons cessent de fonctionner à la requête suivante."""
+    _, sessions = _database()
+    try:
+        with transaction(sessions, writing=True) as session:
+            member = disable_staff(session, email, utc_now())
+    except StaffNotFound as exc:
+        err.print(f"[red]{escape(exc.detail)}[/red]")
+        raise typer.Exit(1) from exc
+    assert member.disabled_at is not None
+    out.print(f"Compte {member.id} désactivé le {french.day_and_time(member.disabled_at)} UTC.")
+
+
+@outbox_cli.command("send")
+def outbox_send() -> None:
+    """Envoyer une fois ce qui est dû dans la boîte d'envoi (webhooks, e-mails), puis s'arrêter."""
+    settings, sessions = _database()
+    if not settings.smtp_host:
+        err.print("[yellow]GUICHET_SMTP_HOST vide : les e-mails restent dans la boîte d'envoi.[/yellow]")
+    report = send_due(sessions, senders_of(settings), utc_now)
+    for error in report.errors:
+        err.print(escape(error), soft_wrap=True)
+    out.print(f"{report.sent} envoyé(s), {report.retried} à réessayer, {report.failed} abandonné(s).")
+
+
+@cli.command("worker")
+def worker(
+    interval: Annotated[float, typer.Option(min=0.1, help="Secondes entre deux tours")] = 5.0,
+) -> None:
+    """Envoyer la boîte d'envoi en continu et lancer les tâches du jour (avis d'expiration de clé,
+    anonymisation des dossiers anciens) ; s'arrête proprement sur SIGTERM (après l'envoi en cours)."""
+    settings, sessions = _database()
+    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    if settings.webhook_allow_local:
+        err.print(
+            "[yellow]GUICHET_WEBHOOK_ALLOW_LOCAL : http et adresse de bouclage permis (tests seulement).[/yellow]"
+        )
+    if not settings.smtp_host:
+        err.print("[yellow]GUICHET_SMTP_HOST vide : les e-mails restent dans la boîte d'envoi.[/yellow]")
+    stopping = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    with suppress(KeyboardInterrupt):
+        run_worker(sessions, senders_of(settings), utc_now, interval_seconds=interval, should_stop=stopping.is_set)
+    out.print("Worker arrêté.")
 
 
 @cases_cli.command("purge")
@@ -736,34 +875,6 @@ def partner_webhooks_list(
         for e in endpoints_of(session, _partner(session, partner).id):
             state = f"en échec depuis {e.failing_since:%Y-%m-%d %H:%M}" if e.failing_since else "active"
             print(f"{e.id}  {state}  {e.url}  [{', '.join(e.events)}]")
-
-
-@outbox_cli.command("send")
-def outbox_send() -> None:
-    """Envoyer une fois ce qui est dû dans la boîte d'envoi (webhooks), puis s'arrêter."""
-    settings, sessions = _database()
-    report = send_due(sessions, senders_of(settings), utc_now)
-    for error in report.errors:
-        err.print(escape(error), soft_wrap=True)
-    out.print(f"{report.sent} envoyé(s), {report.retried} à réessayer, {report.failed} abandonné(s).")
-
-
-@cli.command("worker")
-def worker(
-    interval: Annotated[float, typer.Option(min=0.1, help="Secondes entre deux tours")] = 5.0,
-) -> None:
-    """Envoyer la boîte d'envoi en continu, et lancer les tâches du jour (avis d'expiration de clé,
-    anonymisation des dossiers anciens)."""
-    settings, sessions = _database()
-    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    if settings.webhook_allow_local:
-        err.print(
-            "[yellow]GUICHET_WEBHOOK_ALLOW_LOCAL : http et adresse de bouclage permis (tests seulement).[/yellow]"
-        )
-    try:
-        run_worker(sessions, senders_of(settings), utc_now, interval_seconds=interval)
-    except KeyboardInterrupt:
-        out.print("Worker arrêté.")
 
 
 def main() -> None:

@@ -82,6 +82,18 @@ class Settings(BaseSettings):
     hosting_name: str = ""
     hosting_address: str = ""
     contact_email: str = ""
+    #: the SMTP server the outbox's e-mails leave by; empty: e-mails wait in the outbox (the desk and
+    #: /health say so) until one is set
+    smtp_host: str = ""
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_user: str = ""
+    smtp_password: str = ""
+    #: STARTTLS before sending (and before the password); off only for a relay on the same machine
+    smtp_starttls: bool = True
+    #: one connection, command or answer of the SMTP server waits at most this long
+    smtp_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    #: the From of every e-mail (an address of the operator's domain, allowed by its SPF and DKIM)
+    mail_from: str = "Guichet Territoires d'industrie <ne-pas-repondre@territoires-industrie.invalid>"
 
     def several_workers_problems(self, workers: int) -> list[str]:
         """Why this configuration cannot run `workers` processes (nothing when it can), in French.

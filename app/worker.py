@@ -20,6 +20,8 @@ from app.clock import PARIS
 from app.db import transaction
 from app.models import OutboxMessage
 from app.services import idempotency, outbox, partners
+from app.services.mail import CHANNEL as EMAIL_CHANNEL
+from app.services.mail import EmailSender
 from app.services.retention import DEFAULT_MONTHS, purge_closed_cases
 from app.services.webhooks import CHANNEL as WEBHOOK_CHANNEL
 from app.services.webhooks import WebhookSender
@@ -29,8 +31,11 @@ logger = logging.getLogger("guichet.worker")
 
 
 def senders_of(settings: Settings) -> dict[str, outbox.Sender]:
-    """A sender per channel the worker delivers (e-mail joins here when the desk sends mail)."""
-    return {WEBHOOK_CHANNEL: WebhookSender(allow_local=settings.webhook_allow_local)}
+    """A sender per channel the worker delivers; without an SMTP server, e-mails wait in the outbox."""
+    senders: dict[str, outbox.Sender] = {WEBHOOK_CHANNEL: WebhookSender(allow_local=settings.webhook_allow_local)}
+    if settings.smtp_host:
+        senders[EMAIL_CHANNEL] = EmailSender.of(settings)
+    return senders
 
 
 def send_due(
@@ -43,6 +48,8 @@ def send_due(
     """One pass: every message due now is attempted once (within a case, in order: a message whose
     predecessor was just sent becomes due in the next round)."""
     report = outbox.SendReport()
+    if not senders:
+        return report
     for _ in range(rounds):
         with transaction(sessions, writing=True) as session:
             claimed = outbox.claim(session, senders, clock())
@@ -86,7 +93,8 @@ def run(
     interval_seconds: float = 5.0,
     should_stop: Callable[[], bool] = lambda: False,
 ) -> None:
-    """Deliver the outbox every `interval_seconds`, and run the daily jobs once a day (Paris)."""
+    """Deliver the outbox every `interval_seconds`, and run the daily jobs once a day (Paris), until
+    `should_stop` (SIGTERM, see the CLI)."""
     last_day: date | None = None
     while not should_stop():
         now = clock()

@@ -90,7 +90,74 @@ def test_revoking_an_unknown_token_says_so(settings: Settings) -> None:
 def test_remind_with_nothing_overdue_writes_nothing(settings: Settings) -> None:
     code, stdout, _ = run("cases", "remind")
     assert code == 0
-    assert "0 relance(s) due(s)" in stdout
+    assert "0 récapitulatif(s) dû(s)" in stdout
+
+
+def test_staff_members_are_added_listed_and_disabled_with_their_tokens(
+    settings: Settings, match_context: MatchContext
+) -> None:
+    code, stdout, stderr = run(
+        "staff", "add", "--email", " Lea.Martin@Gers-Test.fr", "--name", "Léa Martin", "--role", "project_lead",
+        "--ti", "gers-tarn-et-garonne",
+    )  # fmt: skip
+    assert code == 0, stderr
+    assert "créé (project_lead, Léa Martin, ti:gers-tarn-et-garonne)" in stdout
+    code, listing, _ = run("staff", "list")
+    assert code == 0
+    assert "lea.martin@gers-test.fr  project_lead" in listing
+    assert "actif" in listing
+
+    assert run("tokens", "list")[1] == ""  # a member's desk identity is no token anyone holds
+    code, token, stderr = run("tokens", "create", "--staff", "LEA.MARTIN@gers-test.fr")
+    assert code == 0, stderr
+    assert "Léa Martin" in stderr
+    assert "Léa Martin" in run("tokens", "list")[1]
+    with TestClient(create_app(settings, context=match_context)) as client:
+        headers = {"Authorization": f"Bearer {token.strip()}"}
+        assert client.get("/v1/cases", headers=headers).status_code == 200
+        code, stdout, _ = run("staff", "disable", "lea.martin@gers-test.fr")
+        assert code == 0
+        assert "désactivé" in stdout
+        assert client.get("/v1/cases", headers=headers).status_code == 401
+    assert "désactivé le" in run("staff", "list")[1]
+    assert run("tokens", "create", "--staff", "lea.martin@gers-test.fr")[0] == 1
+
+
+@pytest.mark.parametrize(
+    ("options", "error", "exit_code"),
+    [
+        (["--ti", "atlantide"], "identifiant de TI « atlantide » inconnu", 2),
+        (["--region", "99"], "code de région « 99 » inconnu", 2),
+        (["--ti", "haut-jura", "--email", "pas-une-adresse"], "adresse e-mail invalide", 2),
+        (["--ti", "haut-jura", "--role", "chef"], "admin ou project_lead", 2),
+        ([], "un chef de projet a au moins une file", 2),
+    ],
+)
+def test_staff_add_refuses_in_french(settings: Settings, options: list[str], error: str, exit_code: int) -> None:
+    base = {"--email": "paul@jura-test.fr", "--name": "Paul", "--role": "project_lead"}
+    given = dict(zip(options[::2], options[1::2], strict=True))
+    args = [item for pair in ({**base, **given}).items() for item in pair]
+    code, _, stderr = run("staff", "add", *args)
+    assert code == exit_code
+    assert error in " ".join(stderr.split())
+
+
+def test_staff_add_refuses_an_address_taken_whatever_its_case(settings: Settings) -> None:
+    args = ("--name", "Paul", "--role", "project_lead", "--ti", "haut-jura")
+    assert run("staff", "add", "--email", "paul@jura-test.fr", *args)[0] == 0
+    code, _, stderr = run("staff", "add", "--email", "PAUL@jura-test.fr", *args)
+    assert code == 1
+    assert "déjà celle d'un compte" in stderr
+    code, _, stderr = run("staff", "disable", "personne@jura-test.fr")
+    assert code == 1
+    assert "Aucun compte" in stderr
+
+
+def test_outbox_send_without_an_smtp_server_keeps_the_e_mails(settings: Settings) -> None:
+    code, stdout, stderr = run("outbox", "send")
+    assert code == 0
+    assert "GUICHET_SMTP_HOST vide" in stderr
+    assert "0 envoyé(s)" in stdout
 
 
 def test_several_workers_on_sqlite_are_refused_at_start_with_the_way_out(settings: Settings) -> None:

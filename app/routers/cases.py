@@ -45,6 +45,7 @@ from app.schemas.text import Identifier, IsoDate, QueueId
 from app.services.cases import filing, queries, transitions
 from app.services.cases.access import require_applicant
 from app.services.idempotency import request_digest
+from app.services.notifications import Links
 
 PREFIX = "/v1/cases"
 router = APIRouter(prefix=PREFIX, tags=["Dossiers"], route_class=ProblemRoute)
@@ -115,6 +116,7 @@ async def file_case(
             now=at,
             as_of=as_of or at.astimezone(PARIS).date(),
             on_behalf=on_behalf,
+            links=Links(request.app.state.settings.public_url),
         )
     except filing.IneligibleSchemeAsked as exc:
         field = exc.errors[0]["field"]

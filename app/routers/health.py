@@ -1,15 +1,21 @@
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated, Any
 
+from anyio import to_thread
 from fastapi import APIRouter, Depends, Request, Response
+from sqlalchemy.exc import SQLAlchemyError
 
 from app.catalogue.freshness import DEFAULT_STALE_AFTER_DAYS, freshness
 from app.clock import today_in_paris
 from app.db import Database
+from app.errors import DomainError
 from app.problems import ProblemRoute
 from app.routers.matching import Directory, match_context
+from app.services.mail import OutboxCounts, email_outbox_counts
 from app.services.matching import MatchContext
+from app.settings import Settings
 
 router = APIRouter(tags=["Service"], route_class=ProblemRoute)
 
@@ -69,4 +75,25 @@ async def health(
         "sirene": directory.health(),
         # A setting for tests and local development only: said here so that no one runs with it unawares.
         "webhooks": {"allow_local": settings.webhook_allow_local},
+        "email": await _email(settings, database),
     }
+
+
+async def _email(settings: Settings, database: Database) -> dict[str, Any]:
+    """Whether e-mails leave (an SMTP server is set) and how many wait or failed in the outbox;
+    the counts only while the database is ready, within the health check's delay."""
+    described: dict[str, Any] = {"smtp_configured": bool(settings.smtp_host)}
+    if not settings.smtp_host:
+        described["problem"] = "aucun serveur SMTP (GUICHET_SMTP_HOST) : les e-mails restent dans la boîte d'envoi"
+    if database.ready:
+
+        def count() -> OutboxCounts:
+            with database.session(writing=False) as session:
+                return email_outbox_counts(session)
+
+        try:
+            counts = await asyncio.wait_for(to_thread.run_sync(count), settings.health_database_timeout_seconds)
+        except (TimeoutError, DomainError, SQLAlchemyError):
+            return described
+        described |= {"pending": counts.pending, "failed": counts.failed}
+    return described

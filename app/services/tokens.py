@@ -21,12 +21,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.errors import DomainError, ErrorKind, InvalidInput
-from app.models import AccessToken, CaseFile, Partner, PartnerKey
+from app.models import AccessToken, CaseFile, Partner, PartnerKey, StaffMember
 from app.settings import Settings
 
 Role = Literal["admin", "project_lead"]
 STAFF_PREFIX = "gti_"
 TRACKING_PREFIX = "gtd_"
+#: the digest of a staff member's desk identity (app.services.staff): never the hex of an HMAC,
+#: so no bearer token matches it
+DESK_DIGEST_PREFIX = "desk:"
 PARTNER_PREFIX = "gtp_"
 
 
@@ -148,6 +151,10 @@ def authenticate(session: Session, key: bytes, token: str, now: datetime) -> Pri
         raise Unauthenticated("Jeton révoqué.")
     if row.expires_at <= now:
         raise Unauthenticated("Jeton expiré.")
+    if row.staff_member_id is not None:
+        member = session.get(StaffMember, row.staff_member_id)
+        if member is None or not member.active:
+            raise Unauthenticated("Jeton d'un compte désactivé.")
     return Staff.of(row)
 
 
@@ -181,6 +188,29 @@ def note_key_use(session: Session, site: PartnerSite, now: datetime) -> None:
         key.last_used_at = day_start(now)
 
 
+def checked_scope(
+    role: Role,
+    ti_ids: Iterable[str],
+    region_codes: Iterable[str],
+    known_ti_ids: Iterable[str],
+    known_region_codes: Iterable[str],
+) -> tuple[list[str], list[str]]:
+    """The queues of a token or a staff member, sorted; InvalidInput (French) when they do not fit the role."""
+    ti_ids, region_codes = sorted(set(ti_ids)), sorted(set(region_codes))
+    if role == "project_lead" and not ti_ids and not region_codes:
+        raise InvalidInput("scope", "un chef de projet a au moins une file : un TI ou une région")
+    if role == "admin" and (ti_ids or region_codes):
+        raise InvalidInput("scope", "un administrateur voit toutes les files : ni TI ni région à indiquer")
+    for field, given, known, what in (
+        ("ti", ti_ids, set(known_ti_ids), "identifiant de TI"),
+        ("region", region_codes, set(known_region_codes), "code de région"),
+    ):
+        for value in given:
+            if value not in known:
+                raise InvalidInput(field, f"{what} « {value} » inconnu (connus : {', '.join(sorted(known))})")
+    return ti_ids, region_codes
+
+
 @dataclass(frozen=True)
 class IssuedToken:
     token: str
@@ -199,18 +229,11 @@ def create_token(
     known_region_codes: Iterable[str],
     valid_for: timedelta,
     now: datetime,
+    staff_member_id: uuid.UUID | None = None,
 ) -> IssuedToken:
-    ti_ids, region_codes = sorted(set(ti_ids)), sorted(set(region_codes))
     if not holder.strip():
         raise InvalidInput("holder", "indiquez qui détient le jeton (un rôle, un service)")
-    if role == "project_lead" and not ti_ids and not region_codes:
-        raise InvalidInput("scope", "un chef de projet a au moins une file : un TI ou une région")
-    if role == "admin" and (ti_ids or region_codes):
-        raise InvalidInput("scope", "un administrateur voit toutes les files : ni TI ni région à indiquer")
-    for field, given, known in (("ti", ti_ids, set(known_ti_ids)), ("region", region_codes, set(known_region_codes))):
-        for value in given:
-            if value not in known:
-                raise InvalidInput(field, f"« {value} » inconnu (connus : {', '.join(sorted(known))})")
+    ti_ids, region_codes = checked_scope(role, ti_ids, region_codes, known_ti_ids, known_region_codes)
     if valid_for <= timedelta(0):
         raise InvalidInput("expires", "la durée de validité doit être positive")
     token = new_token(STAFF_PREFIX)
@@ -223,6 +246,7 @@ def create_token(
         region_codes=region_codes,
         created_at=now,
         expires_at=now + valid_for,
+        staff_member_id=staff_member_id,
     )
     session.add(record)
     session.flush()
@@ -249,4 +273,11 @@ def revoke_token(session: Session, token_id: uuid.UUID, now: datetime) -> Access
 
 
 def list_tokens(session: Session) -> list[AccessToken]:
-    return list(session.scalars(select(AccessToken).order_by(AccessToken.created_at)))
+    """The tokens issued (not the desk identities of staff members, which no one holds)."""
+    return list(
+        session.scalars(
+            select(AccessToken)
+            .where(AccessToken.digest.not_like(f"{DESK_DIGEST_PREFIX}%"))
+            .order_by(AccessToken.created_at)
+        )
+    )

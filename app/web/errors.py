@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from http import HTTPStatus
+from urllib.parse import urlencode
 
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 from starlette.types import Scope
 
 from app.errors import DomainError
 from app.problems import status_of
+from app.web.staff_session import SIGN_IN_PATH, NotSignedIn, safe_next
 from app.web.templating import render
 
 #: the API's paths, and the service's own: everything else is a page
@@ -41,6 +43,8 @@ class PageErrors:
         return not path.startswith(_NOT_PAGES) and path not in ("/docs", "/redoc")
 
     async def render(self, request: Request, exc: Exception) -> Response:
+        if isinstance(exc, NotSignedIn):
+            return sign_in_redirect(request)
         if isinstance(exc, DomainError):
             status = status_of(exc)
             return error_page(request, status, exc.title, exc.detail)
@@ -49,6 +53,14 @@ class PageErrors:
 
     def unexpected(self, scope: Scope) -> Response:
         return error_page(Request(scope), 500)
+
+
+def sign_in_redirect(request: Request) -> Response:
+    """An anonymous visit to a desk page: the sign-in page, which opens the page asked for after."""
+    asked = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    suite = safe_next(asked) if request.method == "GET" else None
+    target = SIGN_IN_PATH + (f"?{urlencode({'suite': suite})}" if suite else "")
+    return RedirectResponse(target, status_code=303, headers={"Cache-Control": "no-store"})
 
 
 def error_page(request: Request, status: int, title: str | None = None, detail: str | None = None) -> Response:

@@ -30,6 +30,7 @@ from app.schemas.case import CaseRequest
 from app.services.cases.filing import IneligibleSchemeAsked
 from app.services.cases.repeats import FilingLimits, Held, file_unless_repeated
 from app.services.matching import MatchContext, MatchOutcome, match_profile
+from app.services.notifications import Links
 from app.settings import Settings
 from app.web.home import profile_page
 from app.web.profile_form import FormErrors, ProfileForm, domain_errors, match_request
@@ -226,9 +227,10 @@ async def file(request: Request, session: Db) -> Response:
             recorder=MATCH_RECORDER,
             key=request.app.state.token_key,
             limits=FilingLimits(settings.filing_per_email_per_day, settings.filing_per_siret_per_day),
-            tracking_link=lambda token: settings.public_url.rstrip("/") + tracking_path(token),
+            tracking_link=Links(settings.public_url).tracking,
             now=now,
             as_of=now.astimezone(PARIS).date(),
+            links=Links(settings.public_url),
         )
     except FormErrors as errors:
         return _form_again(request, profile, form, errors.messages)

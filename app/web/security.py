@@ -64,6 +64,10 @@ class PageProtection:
                     if name not in headers:
                         headers[name] = value
                 # Only pages carry forms: the API's answers set no cookie.
+                # Cookies a dependency decided on (a session refreshed): a route that returns its own
+                # response drops those of FastAPI's sub-response.
+                for later in scope["state"].get("set_cookies", ()):
+                    headers.append("set-cookie", later)
                 if fresh and headers.get("content-type", "").startswith("text/html"):
                     # Behind the reverse proxy the scheme is https (uvicorn reads X-Forwarded-Proto):
                     # a plain-http cookie is only for a service tried on the developer's machine.
@@ -72,6 +76,18 @@ class PageProtection:
             await send(message)
 
         await self.app(scope, receive, sending)
+
+
+def set_cookie_later(request: Request, header: str) -> None:
+    """A Set-Cookie header the answer to `request` carries, whatever response its route returns."""
+    request.scope.setdefault("state", {}).setdefault("set_cookies", []).append(header)
+
+
+def cookie_header(request: Request, name: str, value: str, *, max_age: int) -> str:
+    """An HttpOnly, SameSite=Lax cookie for the whole site; Secure unless served over plain http
+    (a service tried on the developer's machine: behind the reverse proxy the scheme is https)."""
+    secure = "; Secure" if request.url.scheme == "https" else ""
+    return f"{name}={value}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}"
 
 
 def _well_formed(cookie: str) -> bool:

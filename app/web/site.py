@@ -16,7 +16,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
 from app.sourcefiles.web_assets import STATIC_DIR, SWAGGER_UI_VERSION
-from app.web import filing, home, legal, results, schemes, tracking
+from app.web import filing, home, legal, results, schemes, signin, tracking
 from app.web.errors import PageErrors
 from app.web.security import CONTENT_SECURITY_POLICY, PageProtection
 
@@ -89,4 +89,6 @@ def install_pages(app: FastAPI) -> None:
     tracking.hide_tracking_links_in_logs()
     app.include_router(schemes.router)
     app.include_router(legal.router)
+    app.include_router(signin.router)
+    tracking.hide_secret_links_in_logs(signin.LINK_PATH)
     app.add_middleware(PageProtection)

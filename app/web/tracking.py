@@ -26,6 +26,7 @@ from app.schemas.case import WithdrawIn
 from app.services.cases.tracking import TrackedCase, TrackingLinkUnknown, read_tracked, withdraw_tracked
 from app.services.cases.transitions import StaleVersion, TransitionRefused
 from app.services.matching import MatchContext
+from app.services.notifications import TRACKING_PATH
 from app.web.errors import error_page
 from app.web.security import protected_form
 from app.web.templating import render
@@ -35,7 +36,6 @@ router = APIRouter(include_in_schema=False)
 # The commit happens when the route returns, before the answer is sent (as for the API).
 Db = Annotated[Session, Depends(db_session, scope="function")]
 
-TRACKING_PATH = "/suivi/"
 #: a page that holds a secret link and a person's request: kept by no cache, listed by no search engine
 PRIVATE_HEADERS = {"Cache-Control": "no-store", "X-Robots-Tag": "noindex"}
 
@@ -194,23 +194,29 @@ def _no_longer_withdrawable(request: Request, token: str, tracked: TrackedCase) 
     return tracking_page(request, token, tracked, notice=notice, status_code=409)
 
 
-_LINK_IN_PATH = re.compile(re.escape(TRACKING_PATH) + r"[^/?\s]+")
+class HiddenSecretLinks(logging.Filter):
+    """The access log writes each request's path: a secret link there (a tracking link, a sign-in
+    link) would open what it guards to whoever reads the log. The secret part is replaced by a mark."""
 
-
-class HiddenTrackingLinks(logging.Filter):
-    """The access log writes each request's path: a tracking link there would open the request to
-    whoever reads the log. The secret part is replaced by a mark."""
+    def __init__(self, prefix: str) -> None:
+        super().__init__()
+        self.prefix = prefix
+        self.pattern = re.compile(re.escape(prefix) + r"[^/?\s]+")
 
     def filter(self, record: logging.LogRecord) -> bool:
         args = record.args
-        if isinstance(args, tuple) and any(isinstance(a, str) and TRACKING_PATH in a for a in args):
+        if isinstance(args, tuple) and any(isinstance(a, str) and self.prefix in a for a in args):
             record.args = tuple(
-                _LINK_IN_PATH.sub(TRACKING_PATH + "(lien masqué)", a) if isinstance(a, str) else a for a in args
+                self.pattern.sub(self.prefix + "(lien masqué)", a) if isinstance(a, str) else a for a in args
             )
         return True
 
 
-def hide_tracking_links_in_logs() -> None:
+def hide_secret_links_in_logs(prefix: str) -> None:
     access = logging.getLogger("uvicorn.access")
-    if not any(isinstance(f, HiddenTrackingLinks) for f in access.filters):
-        access.addFilter(HiddenTrackingLinks())
+    if not any(isinstance(f, HiddenSecretLinks) and f.prefix == prefix for f in access.filters):
+        access.addFilter(HiddenSecretLinks(prefix))
+
+
+def hide_tracking_links_in_logs() -> None:
+    hide_secret_links_in_logs(TRACKING_PATH)

@@ -1,72 +1,76 @@
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import select
 
 from app.db import session_factory, transaction
-from app.models import OutboxMessage
-from app.services.reminders import Reminder, remind_overdue
-from tests.case_desk import Desk, bearer
+from app.models import OutboxMessage, StaffMember
+from app.services.mail import STAFF_OVERDUE_DIGEST
+from app.services.notifications import Links
+from app.services.reminders import DIGEST_SIZE, Digest, remind_overdue
+from app.services.staff import add_staff
+from tests.case_desk import Desk
+
+LINKS = Links("https://guichet.example")
 
 
-def remind(desk: Desk, *, dry_run: bool = False) -> list[Reminder]:
+def remind(desk: Desk, *, dry_run: bool = False) -> list[Digest]:
     with transaction(session_factory(desk.database.engine), writing=not dry_run) as session:
-        return remind_overdue(session, desk.context, desk.clock.now, dry_run=dry_run)
+        return remind_overdue(session, desk.context, desk.clock.now, LINKS, dry_run=dry_run)
 
 
 def outbox(desk: Desk) -> list[OutboxMessage]:
     with transaction(session_factory(desk.database.engine), writing=False) as session:
-        return list(session.scalars(select(OutboxMessage).order_by(OutboxMessage.kind)))
+        return list(session.scalars(select(OutboxMessage).where(OutboxMessage.kind == STAFF_OVERDUE_DIGEST)))
 
 
-def test_overdue_cases_get_one_reminder_per_reason_and_week_in_the_outbox(desk: Desk) -> None:
-    gers = bearer(desk.token(ti=("gers-tarn-et-garonne",))[0])
-    late = desk.filed()["case_id"]
-    quiet = desk.filed()["case_id"]
-    desk.client.post(f"/v1/cases/{quiet}/transitions", json={"to": "acknowledged", "version": 1}, headers=gers)
-    closed = desk.filed()["case_id"]
-    desk.client.post(
-        f"/v1/cases/{closed}/transitions",
-        json={"to": "declined", "version": 1, "decline_reason": "doublon"},
-        headers=gers,
-    )
+def member(desk: Desk, email: str, ti: str, *, absent: bool = False) -> None:
+    with transaction(session_factory(desk.database.engine), writing=True) as session:
+        added = add_staff(
+            session,
+            email=email,
+            name=email.split("@")[0],
+            role="project_lead",
+            ti_ids=[ti],
+            region_codes=[],
+            known_ti_ids=desk.context.territories.perimeters.territories,
+            known_region_codes=desk.context.territories.geography.regions,
+            now=desk.clock.now,
+        )
+        if absent:
+            session.get_one(StaffMember, added.id).absent_from = date(2026, 11, 1)
+
+
+def test_overdue_cases_make_one_weekly_digest_per_present_member_with_the_ten_oldest(desk: Desk) -> None:
+    member(desk, "lea@gers-test.fr", "gers-tarn-et-garonne")
+    member(desk, "absent@gers-test.fr", "gers-tarn-et-garonne", absent=True)
+    member(desk, "paul@jura-test.fr", "haut-jura")
+    cases = []
+    for _ in range(DIGEST_SIZE + 2):
+        cases.append(desk.filed()["case_id"])
+        desk.clock.advance(minutes=1)
     assert remind(desk) == []
 
     desk.clock.advance(days=15)
     listed = remind(desk, dry_run=True)
-    assert {(str(r.case_id), r.kind) for r in listed} == {
-        (late, "relance_prise_en_compte"),
-        (late, "relance_sans_evenement"),
-        (quiet, "relance_sans_evenement"),
-    }
+    assert [(d.display_name, d.overdue, d.listed) for d in listed] == [("lea", 12, 10)]
     assert outbox(desk) == []  # a dry run writes nothing
 
-    written = remind(desk)
-    assert all(r.written for r in written)
-    messages = outbox(desk)
-    assert len(messages) == 3
-    assert {m.queue_id for m in messages} == {"ti:gers-tarn-et-garonne"}
-    first = next(m for m in messages if str(m.case_id) == late and m.kind == "relance_prise_en_compte")
-    assert "5 jours ouvrés" in first.body
-    assert "L'Isle-Jourdain (32160)" in first.body
-    assert "Volontariat Territorial en Entreprise" in first.body
-    for message in messages:  # the applicant is never named in a reminder
-        assert "Camille" not in message.body
-        assert "entreprise-test.fr" not in message.body + message.subject
-        assert message.sent_at is None
+    assert [d.written for d in remind(desk)] == [True]
+    (digest,) = outbox(desk)
+    assert digest.recipient == "lea@gers-test.fr"
+    assert digest.subject == "Dossiers en attente dans vos files : 12"
+    shown = [line.split()[2] for line in digest.body.splitlines() if line.startswith("- Dossier ")]
+    assert shown == [f"{c}" for c in cases[:DIGEST_SIZE]]  # the oldest first
+    assert "L'Isle-Jourdain (32160)" in digest.body
+    assert "5 jours ouvrés" in digest.body
+    assert "https://guichet.example/espace" in digest.body
+    assert "Camille" not in digest.body
+    assert "entreprise-test.fr" not in digest.body + digest.subject
+    assert "/v1/" not in digest.body
 
-    again = remind(desk)
-    assert [r.written for r in again] == [False, False, False]
-    assert len(outbox(desk)) == 3
-
-    desk.clock.advance(days=7)  # the next week: reminded again
-    assert sum(r.written for r in remind(desk)) == 3
-    assert len(outbox(desk)) == 6
-
-
-def test_a_reminder_gives_the_case_reference_not_an_api_address(desk: Desk) -> None:
-    case_id = desk.filed()["case_id"]
-    desk.clock.advance(days=15)
-    remind(desk)
-    for message in outbox(desk):
-        assert f"Référence du dossier : {case_id}." in message.body
-        assert "/v1/" not in message.body
+    assert [d.written for d in remind(desk)] == [False]  # once a week, however often it runs
+    desk.clock.advance(days=7)
+    assert [d.written for d in remind(desk)] == [True]
+    assert len(outbox(desk)) == 2

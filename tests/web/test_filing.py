@@ -137,8 +137,8 @@ def test_the_fourth_request_of_the_day_from_an_address_gets_the_link_again_by_em
     assert "gtd_" not in fourth.text
     assert site.cases() == 3
     with transaction(session_factory(site.engine), writing=False) as session:
-        messages = list(session.scalars(select(OutboxMessage)))
-    assert [m.kind for m in messages] == [TRACKING_LINK_KIND]
+        messages = list(session.scalars(select(OutboxMessage).where(OutboxMessage.kind == TRACKING_LINK_KIND)))
+    assert len(messages) == 1
     assert "http://127.0.0.1:8000/suivi/gtd_" in messages[0].body
     assert CONTACT["email"] not in messages[0].body
     assert CONTACT["nom"] not in messages[0].body

@@ -13,8 +13,9 @@ from app.db import session_factory, transaction
 from app.models import CaseFile
 from app.schemas.case import StatusChangeIn
 from app.services.cases.transitions import change_status
+from app.services.notifications import TRACKING_PATH
 from app.services.tokens import Staff, create_token
-from app.web.tracking import HiddenTrackingLinks
+from app.web.tracking import HiddenSecretLinks
 from tests.case_desk import TOKEN_KEY
 from tests.web.filing_site import Site, hidden_fields, site, text_of
 
@@ -140,6 +141,6 @@ def test_the_access_log_never_shows_a_tracking_link() -> None:
         "uvicorn.access", logging.INFO, "", 0, '%s - "%s %s HTTP/%s" %d',
         ("127.0.0.1:5000", "GET", "/suivi/gtd_secret-part/retrait?retrait=1", "1.1", 200), None,
     )  # fmt: skip
-    assert HiddenTrackingLinks().filter(record)
+    assert HiddenSecretLinks(TRACKING_PATH).filter(record)
     assert "gtd_secret" not in record.getMessage()
     assert re.search(r"/suivi/\(lien masqué\)/retrait", record.getMessage())

@@ -24,6 +24,7 @@ from app.schemas.case import CaseRequest, FiledCase, RoutingOut
 from app.services.cases.events import case_event
 from app.services.cases.views import queue_out
 from app.services.matching import MatchContext, MatchOutcome, match_profile
+from app.services.notifications import Links, case_filed
 from app.services.prefill import Lookup, lookup_for_match
 from app.services.routing import route_commune
 from app.services.tokens import TRACKING_PREFIX, PartnerSite, new_token, token_digest
@@ -91,6 +92,7 @@ async def file_case(
     now: datetime,
     as_of: date,
     on_behalf: OnBehalf | None = None,
+    links: Links | None = None,
 ) -> FiledCase:
     """The profile's SIRET looked up first (on the event loop), then the case written (in a worker
     thread: the session is synchronous)."""
@@ -110,6 +112,7 @@ async def file_case(
             now=now,
             as_of=as_of,
             on_behalf=on_behalf,
+            links=links,
         )
     )
 
@@ -125,6 +128,7 @@ def _file_case(
     now: datetime,
     as_of: date,
     on_behalf: OnBehalf | None = None,
+    links: Links | None = None,
 ) -> FiledCase:
     if on_behalf is not None and not on_behalf.keyed:
         _refuse_duplicate(session, on_behalf, now)
@@ -220,6 +224,9 @@ def _file_case(
             )
         )
     session.add(case_event(case, now, "filed", actor, version=1, to_status=CaseStatus.SUBMITTED))
+    if links is not None:
+        # The tracking link is in the applicant's message: the only other time it is shown.
+        case_filed(session, ctx, case, [r.scheme_id for r in asked], decision.queue.name, token, links, now)
     session.flush()
     if on_behalf is not None:  # only a partner's case has someone to tell
         announce(session, case, WebhookEvent.CASE_FILED, version=1, status=CaseStatus.SUBMITTED, now=now)

@@ -32,6 +32,7 @@ from app.models import CaseFile, CaseScheme, OutboxMessage
 from app.schemas.case import CaseRequest, FiledCase
 from app.services.cases.filing import MatchRecorder, file_case
 from app.services.matching import MatchContext
+from app.services.notifications import Links
 from app.services.tokens import TRACKING_PREFIX, new_token, token_digest
 
 #: the window of the caps and of a repeat
@@ -75,6 +76,7 @@ async def file_unless_repeated(
     tracking_link: Callable[[str], str],
     now: datetime,
     as_of: date,
+    links: Links | None = None,
 ) -> FiledCase | Held:
     """The request filed (app.services.cases.filing), unless it repeats one or exceeds a cap."""
     held = await to_thread.run_sync(
@@ -82,7 +84,9 @@ async def file_unless_repeated(
     )
     if held is not None:
         return held
-    return await file_case(session, ctx, directory, request, recorder=recorder, key=key, now=now, as_of=as_of)
+    return await file_case(
+        session, ctx, directory, request, recorder=recorder, key=key, now=now, as_of=as_of, links=links
+    )
 
 
 def hold_back(

@@ -32,6 +32,7 @@ from app.services.cases.access import readable_case
 from app.services.cases.events import case_event
 from app.services.cases.views import CaseViews, partner_view, public_view
 from app.services.matching import MatchContext
+from app.services.notifications import status_changed
 from app.services.tokens import Applicant, PartnerSite, Staff
 from app.services.webhooks import WebhookEvent, announce
 
@@ -89,6 +90,7 @@ def change_status(
     if case.acknowledged_at is None and case.status == CaseStatus.SUBMITTED:
         values["acknowledged_at"] = now
     version = _write(session, case, expected, values, now)
+    session.add(status_changed(case, change.to, version, now, change.decline_reason))
     session.add(
         case_event(
             case,
@@ -213,6 +215,7 @@ def _withdraw(
     except IllegalTransition as exc:
         raise _refused(exc) from None
     version = _write(session, case, expected, {"status": CaseStatus.WITHDRAWN}, now)
+    session.add(status_changed(case, CaseStatus.WITHDRAWN, version, now))
     session.add(
         case_event(
             case,
