@@ -29,7 +29,10 @@ def sign_in(
 ) -> Staff:
     """A staff member with a real access token (a colleague can be assigned a case), signed in on the desk."""
     _, token_id = desk.token(role, ti=ti, region=region, holder=holder)
-    staff = Staff(token_id, role, holder, frozenset(ti), frozenset(region))
+    return signed_in_as(desk, Staff(token_id, role, holder, frozenset(ti), frozenset(region)))
+
+
+def signed_in_as(desk: Desk, staff: Staff) -> Staff:
     desk.client.app.dependency_overrides[signed_in] = lambda: staff  # type: ignore[attr-defined]
     return staff
 
