@@ -43,7 +43,9 @@ FORMS: dict[str, dict[str, str]] = {
     "reorientation": {"file": "queue_id", "raison": "reason"},
     "note": {"note": "body"},
 }
-LABELS = {
+LABELS: dict[str, Any] = {
+    # the radio group's summary link goes to its fieldset
+    "_groups": ("motif",),
     "statut": "Nouveau statut",
     "motif": "Motif du refus",
     "explication": "Explication pour le demandeur",

@@ -98,11 +98,20 @@ def test_a_move_is_made_and_the_page_says_so(desk: Desk, gers_lead: Staff) -> No
     assert "Statut « Déposée » → « Prise en compte » (« Appelé ce matin »)" in words
 
 
+def test_a_move_the_lifecycle_does_not_allow_is_refused_and_nothing_is_written(desk: Desk, gers_lead: Staff) -> None:
+    case_id = desk.filed()["case_id"]
+    refused = send(desk, case_id, "statut", statut="closed")
+    assert refused.status_code == 409
+    assert "passage de « Déposée » à « Clôturée » non permis" in text_of(refused.text)
+    assert stored(desk, case_id).status == "submitted"
+
+
 def test_declining_asks_for_a_reason_and_a_text_with_autre(desk: Desk, gers_lead: Staff) -> None:
     case_id = desk.filed()["case_id"]
     missing = send(desk, case_id, "statut", statut="declined")
     assert missing.status_code == 422
     assert "motif de refus obligatoire" in field_errors(missing.text)["motif"]
+    assert 'href="#motif-groupe"' in missing.text
     other = send(desk, case_id, "statut", statut="declined", motif="autre", explication="  ")
     assert other.status_code == 422
     assert "explication est obligatoire" in field_errors(other.text)["explication"]

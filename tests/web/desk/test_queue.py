@@ -117,6 +117,15 @@ def test_a_request_from_an_address_or_a_siret_that_filed_in_the_last_90_days_lin
     assert "(même SIRET)" in page
 
 
+def test_a_request_from_an_address_that_filed_weeks_before_links_to_it(desk: Desk, gers_lead: Staff) -> None:
+    first = desk.filed(contact=contact("Camille@Exemple.fr"))["case_id"]
+    desk.clock.advance(days=60)
+    again = desk.filed(scheme_ids=[], contact=contact("camille@exemple.fr"))["case_id"]
+    page = desk.client.get("/espace/file").text
+    assert earlier_links(page) == {first: None, again: first}
+    assert "(même adresse e-mail)" in page
+
+
 def test_a_lead_never_sees_another_territorys_cases_and_an_admin_sees_all(desk: Desk) -> None:
     desk.filed()
     sign_in(desk, ti=(JURA_TI,))
@@ -126,7 +135,9 @@ def test_a_lead_never_sees_another_territorys_cases_and_an_admin_sees_all(desk: 
 
 
 def test_the_desk_is_refused_to_whoever_is_not_signed_in(desk: Desk) -> None:
-    desk.filed(ISLE_JOURDAIN)
-    page = desk.client.get("/espace/file")
-    assert page.status_code == 401
-    assert "Connexion requise" in page.text
+    case_id = desk.filed(ISLE_JOURDAIN)["case_id"]
+    for path in ("/espace/file", f"/espace/dossiers/{case_id}", "/espace/indicateurs", "/espace/indicateurs.csv"):
+        # Refused, or sent to the sign-in page: never the desk's content.
+        page = desk.client.get(path, follow_redirects=False)
+        assert page.status_code in (303, 401), path
+        assert case_id not in page.text
