@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.cases.calendar import calendar_of_commune, working_days_between
-from app.cases.lifecycle import DESK_TABS, DeskTab
+from app.cases.lifecycle import DESK_TABS, OPEN_STATUSES, DeskTab
 from app.clock import PARIS
 from app.models import CaseFile
 from app.schemas.case import CaseSummary
@@ -39,8 +39,8 @@ class QueueRow:
     case: CaseSummary
     company: str | None
     siret: str | None
-    #: working days after the day of filing, in the company's calendar
-    working_days: int
+    #: working days after the day of filing, in the company's calendar; None once the case is no longer open
+    working_days: int | None
     earlier: Earlier | None
 
 
@@ -93,7 +93,9 @@ def queue_page(
             siret=companies[c.id][1],
             working_days=working_days_between(
                 c.submitted_at.astimezone(PARIS).date(), today, calendar_of_commune(c.commune["code"])
-            ),
+            )
+            if c.status in OPEN_STATUSES
+            else None,
             earlier=earlier.get(c.id),
         )
         for c in listed.items

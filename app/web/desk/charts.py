@@ -14,6 +14,8 @@ TOP, BOTTOM, SIDE = 24, 40, 8
 @dataclass(frozen=True)
 class Bar:
     label: str
+    #: the label drawn under the bar (the table beside gives the full one)
+    short: str
     text: str
     x: float
     y: float
@@ -40,22 +42,23 @@ class BarChart:
 def bar_chart(
     id: str,
     title: str,
-    points: Sequence[tuple[str, float | None]],
+    points: Sequence[tuple[str, str, float | None]],
     text: Callable[[float], str],
     *,
     maximum: float | None = None,
 ) -> BarChart:
-    """One bar per (label, value); a missing value draws no bar and says « sans objet »."""
-    values = [v for _, v in points if v is not None]
+    """One bar per (label, short label, value); a missing value draws no bar and says « sans objet »."""
+    values = [v for _, _, v in points if v is not None]
     top = maximum if maximum is not None else max(values, default=0) or 1
     slot = (WIDTH - 2 * SIDE) / max(len(points), 1)
     room = HEIGHT - TOP - BOTTOM
     bars = []
-    for i, (label, value) in enumerate(points):
+    for i, (label, short, value) in enumerate(points):
         height = room * (value or 0) / top
         bars.append(
             Bar(
                 label=label,
+                short=short,
                 text=text(value) if value is not None else "sans objet",
                 x=SIDE + i * slot + slot * 0.15,
                 y=TOP + room - height,

@@ -33,6 +33,12 @@ def month_name(month: str) -> str:
     return f"{MONTHS[int(number) - 1]} {year}"
 
 
+def _short_month(month: str) -> str:
+    """ "2026-11" -> "11/2026"."""
+    year, number = month.split("-")
+    return f"{number}/{year}"
+
+
 def _hours(value: float | None) -> str:
     return "" if value is None else f"{french.number(round(value, 1))}\u00a0h"
 
@@ -60,18 +66,22 @@ def monthly_charts(rows: Sequence[MonthTi]) -> list[BarChart]:
         totals = months.setdefault(row.month, [0, 0])
         totals[0] += row.received
         totals[1] += row.within[5]
-    ordered = sorted(months.items())
+    # The last twelve months: more bars would not be readable; the tables give every month.
+    ordered = sorted(months.items())[-12:]
     return [
         bar_chart(
             "graphique-recues",
             "Demandes reçues par mois",
-            [(month_name(m), float(received)) for m, (received, _) in ordered],
+            [(month_name(m), _short_month(m), float(received)) for m, (received, _) in ordered],
             lambda v: french.number(v),
         ),
         bar_chart(
             "graphique-delai",
             "Part des demandes prises en compte en 5 jours ouvrés, par mois",
-            [(month_name(m), within / received if received else None) for m, (received, within) in ordered],
+            [
+                (month_name(m), _short_month(m), within / received if received else None)
+                for m, (received, within) in ordered
+            ],
             percent,
             maximum=1,
         ),

@@ -79,6 +79,16 @@ def test_the_page_says_what_changed_in_todays_catalogue(desk: Desk, gers_lead: S
     assert "dispositif-retire éligible non évalué" in words
 
 
+def test_a_scheme_closed_since_filing_is_a_change_of_results_with_the_same_catalogue(
+    desk: Desk, gers_lead: Staff
+) -> None:
+    case_id = desk.filed()["case_id"]
+    desk.clock.advance(days=21)  # 21 December: « Première Usine » closed on the 15th
+    words = text_of(page_of(desk, case_id))
+    assert "Les résultats ont changé depuis le dépôt (même catalogue : un dispositif a ouvert ou fermé depuis)" in words
+    assert "France 2030 : appel à projets « Première Usine » à préciser fermé" in words
+
+
 def test_the_buttons_are_the_moves_the_lifecycle_allows_from_the_status(desk: Desk, gers_lead: Staff) -> None:
     case_id = desk.filed()["case_id"]
     for status in CaseStatus:

@@ -48,6 +48,9 @@ def test_the_queue_lists_the_persons_cases_oldest_first_with_the_count_of_every_
     assert "Clôturées (0)" in words
     assert case_links(page.text) == [first]
     assert case_links(desk.client.get("/espace/file?onglet=en-cours").text) == [second]
+    edit_case(desk, second, status="closed")
+    # A closed request no longer waits.
+    assert "jours ouvrés" not in text_of(desk.client.get("/espace/file?onglet=cloturees").text).split("Attente")[1]
     assert page.text.count("<h1") == 1
     assert "<caption>" in page.text
     assert 'scope="col"' in page.text
