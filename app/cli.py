@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import logging
 import sys
 import uuid
-from datetime import date, timedelta
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
 from functools import partial
 from pathlib import Path
 from typing import Annotated
@@ -28,13 +31,27 @@ from app.company.naf import NAF_FILE_NAME
 from app.company.naf_refresh import refresh_naf
 from app.db import cause_of, create_db_engine, session_factory, transaction
 from app.error_messages import french_message
-from app.errors import InvalidInput
+from app.errors import DomainError, InvalidInput
 from app.migrate import DatabaseNotReady, downgrade, prepare_database, upgrade
+from app.models import AccessToken, Partner, PartnerKey
 from app.scenario_runner import run_scenarios
 from app.services.matching import load_match_context
+from app.services.partners import (
+    DEFAULT_KEY_DAYS,
+    PartnerNotFound,
+    add_partner,
+    create_key,
+    find_partner,
+    list_keys,
+    list_partners,
+    revoke_key,
+    set_active,
+)
 from app.services.reminders import remind_overdue
+from app.services.retention import DEFAULT_MONTHS, erase_personal_data, export_personal_data, purge_closed_cases
 from app.services.schemes import etalab_export
-from app.services.tokens import TokenNotFound, create_token, list_tokens, load_token_key, revoke_token
+from app.services.tokens import create_token, list_tokens, load_token_key, revoke_token
+from app.services.webhooks import add_endpoint, endpoints_of
 from app.settings import PROJECT_ROOT, Settings, get_settings
 from app.sourcefiles.web_assets import STATIC_DIR, refresh_web_assets
 from app.sourcefiles.yaml_source import CatalogueError, load_located
@@ -50,6 +67,8 @@ from app.territory.ti_import import (
     parse_perimeter_file,
     write_perimeters,
 )
+from app.worker import run as run_worker
+from app.worker import send_due, senders_of
 
 cli = typer.Typer(help="Guichet unique Territoires d'industrie", no_args_is_help=True)
 data_cli = typer.Typer(help="Données de référence et fichiers web (DSFR, Swagger UI)", no_args_is_help=True)
@@ -58,6 +77,16 @@ catalogue_cli = typer.Typer(help="Catalogue des dispositifs", no_args_is_help=Tr
 db_cli = typer.Typer(help="Base de données (migrations Alembic)", no_args_is_help=True)
 tokens_cli = typer.Typer(help="Jetons d'accès (administrateurs, chefs de projet)", no_args_is_help=True)
 cases_cli = typer.Typer(help="Dossiers", no_args_is_help=True)
+partners_cli = typer.Typer(help="Partenaires (sites qui déposent pour les entreprises)", no_args_is_help=True)
+partner_keys_cli = typer.Typer(help="Clés d'API des partenaires", no_args_is_help=True)
+partner_webhooks_cli = typer.Typer(help="Adresses des webhooks des partenaires", no_args_is_help=True)
+outbox_cli = typer.Typer(help="Boîte d'envoi (webhooks, e-mails)", no_args_is_help=True)
+personal_data_cli = typer.Typer(help="Données personnelles (RGPD) : export, effacement", no_args_is_help=True)
+partners_cli.add_typer(partner_keys_cli, name="keys")
+partners_cli.add_typer(partner_webhooks_cli, name="webhooks")
+cli.add_typer(partners_cli, name="partners")
+cli.add_typer(outbox_cli, name="outbox")
+cli.add_typer(personal_data_cli, name="personal-data")
 cli.add_typer(db_cli, name="db")
 cli.add_typer(tokens_cli, name="tokens")
 cli.add_typer(cases_cli, name="cases")
@@ -78,10 +107,15 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Port (défaut : GUICHET_PORT)")] = None,
     workers: Annotated[int, typer.Option(help="Nombre de processus")] = 1,
 ) -> None:
-    """Servir l'API (et la documentation OpenAPI sur /docs)."""
+    """Servir les pages et l'API (et la documentation OpenAPI sur /docs)."""
     import uvicorn
 
     settings = get_settings()
+    problems = settings.several_workers_problems(workers)
+    if problems:
+        for problem in problems:
+            err.print(f"[red]{problem}[/red]")
+        raise typer.Exit(2)
     uvicorn.run(
         "app.main:create_app",
         factory=True,
@@ -464,21 +498,29 @@ def tokens_create(
 @tokens_cli.command("revoke")
 def tokens_revoke(token_id: Annotated[str, typer.Argument(help="Identifiant du jeton (guichet tokens list)")]) -> None:
     """Révoquer un jeton : il est refusé dès la requête suivante."""
+    record_id, at = _revoked(token_id, "jeton", revoke_token)
+    out.print(f"Jeton {record_id} révoqué le {french.day_and_time(at)} UTC.")
+
+
+def _revoked(
+    identifier: str, what: str, revoke: Callable[[Session, uuid.UUID, datetime], AccessToken | PartnerKey]
+) -> tuple[uuid.UUID, datetime]:
+    """Revoke a token or a key by its id (exit 2: not an id; 1: unknown): its id and revocation time."""
     try:
-        parsed = uuid.UUID(token_id)
+        parsed = uuid.UUID(identifier)
     except ValueError as exc:
-        err.print("[red]Identifiant de jeton invalide (UUID attendu).[/red]")
+        err.print(f"[red]Identifiant de {what} invalide (UUID attendu).[/red]")
         raise typer.Exit(2) from exc
     _, sessions = _database()
     try:
         with transaction(sessions, writing=True) as session:
-            record = revoke_token(session, parsed, utc_now())
-    except TokenNotFound as exc:
+            record = revoke(session, parsed, utc_now())
+    except DomainError as exc:
         err.print(f"[red]{escape(exc.detail)}[/red]")
         raise typer.Exit(1) from exc
-    # revoke_token sets the revocation time (or keeps the first one): it is never empty here.
+    # The revocation time is set (or the first one kept): it is never empty here.
     assert record.revoked_at is not None
-    out.print(f"Jeton {record.id} révoqué le {french.day_and_time(record.revoked_at)} UTC.")
+    return record.id, record.revoked_at
 
 
 @tokens_cli.command("list")
@@ -508,6 +550,220 @@ def cases_remind(
     written = sum(r.written for r in reminders)
     verb = "à écrire" if dry_run else "écrite(s)"
     out.print(f"{len(reminders)} relance(s) due(s), {written} {verb}.")
+
+
+@cases_cli.command("purge")
+def cases_purge(
+    older_than_months: Annotated[
+        int, typer.Option(min=1, help="Dossiers terminés depuis plus de ce nombre de mois")
+    ] = DEFAULT_MONTHS,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Lister sans rien changer")] = False,
+) -> None:
+    """Anonymiser les dossiers terminés depuis longtemps (noms, e-mail, téléphone, message, SIRET)."""
+    _, sessions = _database()
+    with transaction(sessions, writing=not dry_run) as session:
+        ids = purge_closed_cases(session, utc_now(), older_than_months=older_than_months, dry_run=dry_run)
+    for case_id in ids:
+        out.print(str(case_id))
+    verb = "à anonymiser" if dry_run else "anonymisé(s)"
+    out.print(f"{len(ids)} dossier(s) terminé(s) depuis plus de {older_than_months} mois {verb}.")
+
+
+@personal_data_cli.command("export")
+def personal_data_export(email: Annotated[str, typer.Argument(help="Adresse e-mail de la personne")]) -> None:
+    """Écrire en JSON (sortie standard) tout ce que le guichet garde sur cette adresse."""
+    _, sessions = _database()
+    with transaction(sessions, writing=False) as session:
+        export = export_personal_data(session, email)
+    print(json.dumps({"email": export.email, "cases": export.cases}, ensure_ascii=False, indent=2))
+
+
+@personal_data_cli.command("erase")
+def personal_data_erase(email: Annotated[str, typer.Argument(help="Adresse e-mail de la personne")]) -> None:
+    """Effacer les données personnelles de cette adresse (dossiers gardés, anonymisés)."""
+    _, sessions = _database()
+    with transaction(sessions, writing=True) as session:
+        ids = erase_personal_data(session, email, utc_now())
+    out.print(f"{len(ids)} dossier(s) anonymisé(s).")
+
+
+def _partner(session: Session, reference: str) -> Partner:
+    try:
+        return find_partner(session, reference)
+    except PartnerNotFound as exc:
+        err.print(f"[red]{escape(exc.detail)}[/red]")
+        raise typer.Exit(1) from exc
+
+
+@partners_cli.command("add")
+def partners_add(
+    name: Annotated[str, typer.Option(help="Nom de l'organisation (CCI, Bpifrance, portail d'une Région…)")],
+    contact_role: Annotated[str, typer.Option(help="Rôle de l'interlocuteur (un service, pas une personne)")],
+    siren: Annotated[str | None, typer.Option(help="SIREN de l'organisation (facultatif)")] = None,
+    contact_email: Annotated[
+        str | None, typer.Option(help="Adresse de l'organisation pour les avis (clé bientôt expirée)")
+    ] = None,
+) -> None:
+    """Ajouter un partenaire."""
+    _, sessions = _database()
+    try:
+        with transaction(sessions, writing=True) as session:
+            partner = add_partner(
+                session, name=name, contact_role=contact_role, siren=siren, contact_email=contact_email, now=utc_now()
+            )
+    except InvalidInput as exc:
+        err.print(f"[red]--{exc.errors[0]['field'].replace('_', '-')} : {escape(exc.detail)}[/red]")
+        raise typer.Exit(2) from exc
+    out.print(f"Partenaire {partner.id} ({escape(partner.name)}) ajouté.")
+
+
+@partners_cli.command("deactivate")
+def partners_deactivate(partner: Annotated[str, typer.Argument(help="Identifiant ou nom exact du partenaire")]) -> None:
+    """Désactiver un partenaire : ses clés sont refusées dès la requête suivante."""
+    _set_active(partner, active=False)
+
+
+@partners_cli.command("activate")
+def partners_activate(partner: Annotated[str, typer.Argument(help="Identifiant ou nom exact du partenaire")]) -> None:
+    """Réactiver un partenaire : ses clés valides sont de nouveau acceptées."""
+    _set_active(partner, active=True)
+
+
+def _set_active(reference: str, *, active: bool) -> None:
+    _, sessions = _database()
+    with transaction(sessions, writing=True) as session:
+        partner = set_active(session, _partner(session, reference), active)
+        name = partner.name
+    out.print(f"Partenaire « {escape(name)} » {'réactivé' if active else 'désactivé'}.")
+
+
+@partners_cli.command("list")
+def partners_list() -> None:
+    """Lister les partenaires."""
+    _, sessions = _database()
+    with transaction(sessions, writing=False) as session:
+        for p in list_partners(session):
+            state = "actif" if p.active else "désactivé"
+            print(f"{p.id}  {state:<10} {p.siren or '-':<9}  {p.name}  [{p.contact_role}]")
+
+
+@partner_keys_cli.command("create")
+def partner_keys_create(
+    partner: Annotated[str, typer.Argument(help="Identifiant ou nom exact du partenaire")],
+    days: Annotated[int, typer.Option(help="Durée de validité, en jours (défaut : 18 mois)")] = DEFAULT_KEY_DAYS,
+    scope: Annotated[
+        list[str] | None, typer.Option(help="Droit : match, cases:write, cases:read (répétable ; défaut : tous)")
+    ] = None,
+) -> None:
+    """Créer une clé d'API ; elle est affichée une seule fois (seule son empreinte est gardée)."""
+    settings, sessions = _database()
+    try:
+        with transaction(sessions, writing=True) as session:
+            issued = create_key(
+                session,
+                load_token_key(settings),
+                _partner(session, partner),
+                scopes=scope or [],
+                valid_for=timedelta(days=days),
+                now=utc_now(),
+            )
+    except InvalidInput as exc:
+        hint = {"scope": " (option --scope)", "expires": " (option --days)"}.get(exc.errors[0]["field"], "")
+        err.print(f"[red]{escape(exc.detail)}{escape(hint)}[/red]")
+        raise typer.Exit(2) from exc
+    record = issued.record
+    err.print(
+        f"Clé {record.id} ({', '.join(record.scopes)}) valable jusqu'au "
+        f"{french.day_and_time(record.expires_at)} UTC. Elle ne sera plus jamais affichée :"
+    )
+    print(issued.key)
+
+
+@partner_keys_cli.command("list")
+def partner_keys_list(partner: Annotated[str, typer.Argument(help="Identifiant ou nom exact du partenaire")]) -> None:
+    """Lister les clés d'un partenaire (jamais les clés elles-mêmes)."""
+    _, sessions = _database()
+    now = utc_now()
+    with transaction(sessions, writing=False) as session:
+        for k in list_keys(session, _partner(session, partner)):
+            state = "révoquée" if k.revoked_at else ("expirée" if k.expires_at <= now else "active")
+            used = f"{k.last_used_at:%Y-%m-%d}" if k.last_used_at else "jamais"
+            print(f"{k.id}  {state:<9} expire {k.expires_at:%Y-%m-%d}  utilisée {used:<10} [{', '.join(k.scopes)}]")
+
+
+@partner_keys_cli.command("revoke")
+def partner_keys_revoke(key_id: Annotated[str, typer.Argument(help="Identifiant de la clé")]) -> None:
+    """Révoquer une clé : elle est refusée dès la requête suivante."""
+    record_id, at = _revoked(key_id, "clé", revoke_key)
+    out.print(f"Clé {record_id} révoquée le {french.day_and_time(at)} UTC.")
+
+
+@partner_webhooks_cli.command("add")
+def partner_webhooks_add(
+    partner: Annotated[str, typer.Argument(help="Identifiant ou nom exact du partenaire")],
+    url: Annotated[str, typer.Argument(help="Adresse https:// qui reçoit les événements")],
+    event: Annotated[
+        list[str] | None,
+        typer.Option(help="case.filed, case.status_changed, case.withdrawn (répétable ; défaut : tous)"),
+    ] = None,
+) -> None:
+    """Déclarer une adresse de webhook ; son secret de signature est affiché."""
+    settings, sessions = _database()
+    try:
+        with transaction(sessions, writing=True) as session:
+            endpoint = add_endpoint(
+                session,
+                _partner(session, partner).id,
+                url,
+                event or [],
+                utc_now(),
+                allow_local=settings.webhook_allow_local,
+            )
+    except InvalidInput as exc:
+        err.print(f"[red]{escape(exc.detail)}[/red]")
+        raise typer.Exit(2) from exc
+    err.print(f"Adresse {endpoint.id} ({', '.join(endpoint.events)}). Secret de signature :")
+    print(endpoint.secret)
+
+
+@partner_webhooks_cli.command("list")
+def partner_webhooks_list(
+    partner: Annotated[str, typer.Argument(help="Identifiant ou nom exact du partenaire")],
+) -> None:
+    """Lister les adresses de webhook d'un partenaire."""
+    _, sessions = _database()
+    with transaction(sessions, writing=False) as session:
+        for e in endpoints_of(session, _partner(session, partner).id):
+            state = f"en échec depuis {e.failing_since:%Y-%m-%d %H:%M}" if e.failing_since else "active"
+            print(f"{e.id}  {state}  {e.url}  [{', '.join(e.events)}]")
+
+
+@outbox_cli.command("send")
+def outbox_send() -> None:
+    """Envoyer une fois ce qui est dû dans la boîte d'envoi (webhooks), puis s'arrêter."""
+    settings, sessions = _database()
+    report = send_due(sessions, senders_of(settings), utc_now)
+    for error in report.errors:
+        err.print(escape(error), soft_wrap=True)
+    out.print(f"{report.sent} envoyé(s), {report.retried} à réessayer, {report.failed} abandonné(s).")
+
+
+@cli.command("worker")
+def worker(
+    interval: Annotated[float, typer.Option(min=0.1, help="Secondes entre deux tours")] = 5.0,
+) -> None:
+    """Envoyer la boîte d'envoi en continu, et lancer les tâches du jour (avis d'expiration de clé,
+    anonymisation des dossiers anciens)."""
+    settings, sessions = _database()
+    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    if settings.webhook_allow_local:
+        err.print(
+            "[yellow]GUICHET_WEBHOOK_ALLOW_LOCAL : http et adresse de bouclage permis (tests seulement).[/yellow]"
+        )
+    try:
+        run_worker(sessions, senders_of(settings), utc_now, interval_seconds=interval)
+    except KeyboardInterrupt:
+        out.print("Worker arrêté.")
 
 
 def main() -> None:

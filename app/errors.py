@@ -25,6 +25,7 @@ class ErrorKind(StrEnum):
     VERSION_REQUIRED = "version_required"
     UNAVAILABLE = "unavailable"
     TIMED_OUT = "timed_out"
+    RATE_LIMITED = "rate_limited"
 
 
 class DomainError(Exception):
@@ -65,3 +66,21 @@ class NotFound(DomainError):
     kind = ErrorKind.NOT_FOUND
     slug = "introuvable"
     title = "Ressource introuvable"
+
+
+class RateLimited(DomainError):
+    """Too many requests from one caller: it may try again in `retry_after_seconds`."""
+
+    kind = ErrorKind.RATE_LIMITED
+    slug = "trop-de-requetes"
+    title = "Trop de requêtes"
+
+    def __init__(self, *, policy: str, limit: int, window_seconds: int, retry_after_seconds: int) -> None:
+        super().__init__(
+            f"Limite de {limit} requêtes en {window_seconds} secondes atteinte : réessayez dans "
+            f"{retry_after_seconds} seconde(s).",
+            policy=policy,
+            limit=limit,
+            window_seconds=window_seconds,
+            retry_after_seconds=retry_after_seconds,
+        )

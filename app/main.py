@@ -15,6 +15,7 @@ from functools import partial
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 from sqlalchemy import Engine
 from starlette.responses import Response
@@ -27,7 +28,8 @@ from app.company.directory import SireneClient
 from app.db import Database, create_db_engine
 from app.migrate import prepare_database, schema_check
 from app.problems import install_problem_handlers, problem_schemas
-from app.routers import cases, companies, health, matching, schemes, stats, territories
+from app.routers import cases, companies, health, matching, partner, personal_data, schemes, stats, territories
+from app.routers.rate_limits import RateLimits
 from app.services.matching import MatchContext, load_match_context
 from app.services.tokens import load_token_key
 from app.settings import Settings, get_settings
@@ -91,6 +93,13 @@ def document_errors(app: FastAPI) -> None:
             # FastAPI's own 422 body is never sent: every 422 is a Problem (see app.problems).
             for unused in ("HTTPValidationError", "ValidationError"):
                 schemas.pop(unused, None)
+            # A route whose token is optional states it with an empty requirement (openapi_extra),
+            # which FastAPI adds to the one of its dependencies: each requirement once, the empty first.
+            for operations in schema.get("paths", {}).values():
+                for operation in operations.values():
+                    if "security" in operation:
+                        unique = [r for i, r in enumerate(operation["security"]) if r not in operation["security"][:i]]
+                        operation["security"] = sorted(unique, key=bool)
         return app.openapi_schema  # type: ignore[return-value]
 
     app.openapi = openapi  # type: ignore[method-assign]
@@ -148,6 +157,7 @@ def create_app(
             cache_ttl_seconds=settings.sirene_cache_ttl_seconds,
             not_found_ttl_seconds=settings.sirene_not_found_ttl_seconds,
             rate_per_second=settings.sirene_rate_per_second,
+            redis_url=settings.redis_url,
         )
         try:
             yield
@@ -168,18 +178,31 @@ def create_app(
     app.state.settings = settings
     app.state.database = database
     app.state.clock = clock
+    app.state.rate_limits = RateLimits(settings)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(MethodsOfPath, routes=app.routes)
     # A match answer is tens of kilobytes of repetitive JSON: compressed when the client accepts it.
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     install_pages(app)
     install_problem_handlers(app, pages=PAGE_ERRORS)
+    if settings.cors_origins:
+        # Outermost: a preflight is answered before MethodsOfPath's OPTIONS, an error carries the headers.
+        # Partner sites that embed a widget call the API from their pages (none allowed by default).
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PUT"],
+            allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "If-Match", "If-None-Match"],
+            expose_headers=["ETag", "Location", "Idempotent-Replayed", "Retry-After", "RateLimit", "RateLimit-Policy"],
+        )
     app.include_router(health.router)
     app.include_router(territories.router)
     app.include_router(matching.router)
     app.include_router(companies.router)
     app.include_router(schemes.router)
     app.include_router(cases.router)
+    app.include_router(partner.router)
+    app.include_router(personal_data.router)
     app.include_router(stats.router)
     document_errors(app)
     return app

@@ -25,7 +25,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.db import DatabaseUnavailable
 from app.error_messages import field_path, french_message
-from app.errors import DomainError, ErrorKind, InvalidInput
+from app.errors import DomainError, ErrorKind, InvalidInput, RateLimited
 from app.schemas.problem import Problem
 from app.services.cases.transitions import StaleVersion, TransitionRefused, VersionRequired
 from app.services.companies import DirectoryDeadlineExceeded
@@ -83,6 +83,7 @@ STATUS_OF_KIND: dict[ErrorKind, int] = {
     ErrorKind.VERSION_REQUIRED: 428,
     ErrorKind.UNAVAILABLE: 503,
     ErrorKind.TIMED_OUT: 504,
+    ErrorKind.RATE_LIMITED: 429,
 }
 #: header WWW-Authenticate of a 401 (RFC 6750)
 BEARER_CHALLENGE = 'Bearer realm="guichet-ti"'
@@ -93,8 +94,25 @@ ADVICE_OF_KIND: dict[ErrorKind, str] = {
 }
 
 
+#: headers whose value depends on the error (documented like the others, see _problem_response_doc)
+RATE_LIMIT_HEADERS = ("Retry-After", "RateLimit-Policy", "RateLimit")
+
+
 def status_of(exc: DomainError) -> int:
     return STATUS_OF_KIND[exc.kind]
+
+
+def headers_of(exc: DomainError) -> dict[str, str] | None:
+    """The headers an error calls for: a 401's challenge; a 429's wait and limit (IETF RateLimit draft)."""
+    if exc.kind is ErrorKind.RATE_LIMITED:
+        extra = exc.extra
+        name, wait = extra["policy"], extra["retry_after_seconds"]
+        return {
+            "Retry-After": str(wait),
+            "RateLimit-Policy": f'"{name}";q={extra["limit"]};w={extra["window_seconds"]}',
+            "RateLimit": f'"{name}";r=0;t={wait}',
+        }
+    return HEADERS_OF_KIND.get(exc.kind)
 
 
 def api_detail(exc: DomainError) -> str:
@@ -123,7 +141,7 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
         exc.title,
         api_detail(exc),
         request.url.path,
-        headers=HEADERS_OF_KIND.get(exc.kind),
+        headers=headers_of(exc),
         **exc.extra,
     )
 
@@ -302,6 +320,9 @@ _EXAMPLES: dict[int, tuple[str, str, str]] = {
     ),
     413: _HTTP_TITLES[413],
     422: _example(InvalidInput, "company.headcount : nombre entier attendu"),
+    429: _example(
+        RateLimited, RateLimited(policy="partenaire", limit=120, window_seconds=60, retry_after_seconds=12).detail
+    ),
     428: _example(
         VersionRequired,
         "La version du dossier que vous avez lue est requise. " + ADVICE_OF_KIND[ErrorKind.VERSION_REQUIRED],
@@ -311,6 +332,7 @@ _EXAMPLES: dict[int, tuple[str, str, str]] = {
 }
 _EXAMPLE_MEMBERS: dict[int, dict[str, Any]] = {
     422: {"errors": [{"field": "company.headcount", "message": "nombre entier attendu"}]},
+    429: {"policy": "partenaire", "limit": 120, "window_seconds": 60, "retry_after_seconds": 12},
 }
 #: What each status means to a client, whatever the route.
 _DESCRIPTIONS: dict[int, str] = {
@@ -323,10 +345,21 @@ _DESCRIPTIONS: dict[int, str] = {
     413: "Corps de requête trop volumineux.",
     422: "Données invalides : les champs en cause sont dans errors.",
     428: "La version lue est requise (If-Match ou champ version).",
+    429: "Trop de requêtes : attendre la durée de Retry-After.",
     503: "Un service dont dépend la réponse est indisponible ou non configuré.",
     504: "Un service dont dépend la réponse n'a pas répondu à temps.",
 }
-_HEADER_DESCRIPTIONS = {"WWW-Authenticate": "Défi d'authentification (RFC 6750) : Bearer."}
+_HEADER_DESCRIPTIONS = {
+    "WWW-Authenticate": "Défi d'authentification (RFC 6750) : Bearer.",
+    "Retry-After": "Secondes à attendre avant de réessayer.",
+    "RateLimit-Policy": "La limite appliquée (brouillon IETF RateLimit) : requêtes q par fenêtre de w secondes.",
+    "RateLimit": "L'état de la limite : r requêtes restantes, t secondes avant de réessayer.",
+}
+#: the headers each kind of error sends, for the document (HEADERS_OF_KIND, and those set per error)
+_DOCUMENTED_HEADERS: dict[ErrorKind, tuple[str, ...]] = {
+    **{kind: tuple(headers) for kind, headers in HEADERS_OF_KIND.items()},
+    ErrorKind.RATE_LIMITED: RATE_LIMIT_HEADERS,
+}
 #: what a route with a request body can answer before reading it: unreadable (400), too large (413)
 BODY_STATUSES = (400, 413)
 _PROBLEM_SCHEMA_REF = {"$ref": "#/components/schemas/Problem"}
@@ -343,7 +376,7 @@ def _problem_response_doc(status: int) -> dict[str, Any]:
     }
     headers = {
         name: {"description": _HEADER_DESCRIPTIONS.get(name, name), "required": True, "schema": {"type": "string"}}
-        for kind, kind_headers in HEADERS_OF_KIND.items()
+        for kind, kind_headers in _DOCUMENTED_HEADERS.items()
         if STATUS_OF_KIND[kind] == status
         for name in kind_headers
     }

@@ -56,6 +56,19 @@ class Settings(BaseSettings):
     sirene_not_found_ttl_seconds: float = Field(default=300.0, ge=0)
     #: the public API accepts 7 requests/s per IP address (a self-hosted mirror may allow more)
     sirene_rate_per_second: float = Field(default=7.0, gt=0)
+    #: tests and local development only: webhooks may target http:// and the loopback address
+    webhook_allow_local: bool = False
+    #: Redis (redis://host:port/db), shared by every worker of every machine: the rate-limit counters
+    #: and the directory's pace; empty: each process keeps its own
+    redis_url: str = ""
+    #: requests per partner key, in the notation of the `limits` library ("120/minute;2000/hour")
+    rate_limit_partner: str = "120/minute;3000/hour"
+    #: requests filed without a key, per client address
+    rate_limit_anonymous: str = "5/minute;30/hour"
+    #: prefix of the counters' keys in Redis (services sharing one Redis keep apart)
+    rate_limit_prefix: str = "guichet-ti"
+    #: origins of partner sites allowed to call the API from a browser (CORS); none by default
+    cors_origins: list[str] = Field(default_factory=list)
     #: the address people use to reach the service: links sent by e-mail are built on it (never on
     #: the Host header of a request, which whoever sends the request chooses)
     public_url: str = "http://127.0.0.1:8000"
@@ -69,6 +82,28 @@ class Settings(BaseSettings):
     hosting_name: str = ""
     hosting_address: str = ""
     contact_email: str = ""
+
+    def several_workers_problems(self, workers: int) -> list[str]:
+        """Why this configuration cannot run `workers` processes (nothing when it can), in French.
+
+        Processes share what must be the same for all of them: the database (SQLite serves one
+        process: its writes would wait on each other's locks), and the key of the tokens (a key
+        made on the fly by one machine is unknown to the others).
+        """
+        if workers <= 1:
+            return []
+        problems = []
+        if self.database_url.startswith("sqlite"):
+            problems.append(
+                "SQLite ne sert qu'un processus : pour plusieurs workers, utilisez PostgreSQL "
+                "(GUICHET_DATABASE_URL=postgresql+psycopg://…)."
+            )
+        if not self.token_key:
+            problems.append(
+                "La clé des jetons doit être la même pour tous les processus et toutes les machines : "
+                "définissez GUICHET_TOKEN_KEY (par exemple : python -c 'import secrets; print(secrets.token_hex(32))')."
+            )
+        return problems
 
     @property
     def geography_file(self) -> Path:

@@ -14,7 +14,9 @@ from httpx2 import Response
 
 from app.db import session_factory, transaction
 from app.main import create_app
+from app.models import Partner
 from app.services.matching import MatchContext
+from app.services.partners import add_partner, create_key
 from app.services.tokens import Role, create_token, revoke_token, token_digest
 from app.settings import Settings
 from tests.databases import Database
@@ -72,6 +74,24 @@ class Desk:
             )
             return issued.token, issued.record.id
 
+    def partner(
+        self, name: str = "CCI Occitanie", *, scopes: tuple[str, ...] = (), days: float = 548
+    ) -> tuple[str, uuid.UUID]:
+        """A new partner and its first key: (key, partner id)."""
+        with transaction(session_factory(self.database.engine), writing=True) as session:
+            partner = add_partner(session, name=name, contact_role="Service numérique", now=self.clock.now)
+            partner_id = partner.id
+        return self.partner_key(partner_id, scopes=scopes, days=days), partner_id
+
+    def partner_key(self, partner_id: uuid.UUID, *, scopes: tuple[str, ...] = (), days: float = 548) -> str:
+        with transaction(session_factory(self.database.engine), writing=True) as session:
+            partner = session.get(Partner, partner_id)
+            assert partner is not None
+            issued = create_key(
+                session, self.key, partner, scopes=scopes, valid_for=timedelta(days=days), now=self.clock.now
+            )
+            return issued.key
+
     def revoke(self, token_id: uuid.UUID) -> None:
         with transaction(session_factory(self.database.engine), writing=True) as session:
             revoke_token(session, token_id, self.clock.now)
@@ -115,9 +135,18 @@ def bearer(token: str) -> dict[str, str]:
 
 @pytest.fixture
 def desk(database: Database, match_context: MatchContext, tmp_path: Any) -> Iterator[Desk]:
-    settings = Settings(
-        database_url=database.url, token_key=TOKEN_KEY, token_key_file=tmp_path / "unused.key", sirene_url=""
+    yield from desk_with(database, match_context, tmp_path)
+
+
+def desk_with(database: Database, match_context: MatchContext, tmp_path: Any, **settings: Any) -> Iterator[Desk]:
+    """A desk whose settings differ from the tests' defaults by `settings`."""
+    configured = Settings(
+        database_url=database.url,
+        token_key=TOKEN_KEY,
+        token_key_file=tmp_path / "unused.key",
+        sirene_url="",
+        **settings,
     )
     clock = Clock()
-    with TestClient(create_app(settings, context=match_context, clock=clock)) as client:
+    with TestClient(create_app(configured, context=match_context, clock=clock)) as client:
         yield Desk(client, database, match_context, clock)

@@ -225,6 +225,43 @@ def test_new_events_can_still_be_appended(empty: Engine) -> None:
         assert connection.execute(text("SELECT count(*) FROM case_event")).scalar_one() == 2
 
 
+def noted_event(engine: Engine) -> int:
+    with Session(engine) as session:
+        case = a_case()
+        session.add(case)
+        session.flush()
+        event = an_event(case.id)
+        event.note = "Mme Exemple a trouvé une autre solution"
+        session.add(event)
+        session.commit()
+        return event.id
+
+
+def test_an_event_s_note_can_be_erased_and_nothing_else_of_it_changed(empty: Engine) -> None:
+    upgrade(empty)
+    event_id = noted_event(empty)
+    with empty.begin() as connection:
+        connection.execute(text("UPDATE case_event SET note = NULL WHERE id = :id"), {"id": event_id})
+    for change in (
+        "note = NULL, kind = 'transition'",
+        "note = NULL, version = 7",
+        "note = NULL, detail = '{\"x\": 1}'",
+    ):
+        with pytest.raises(DBAPIError, match="ajout seul"), empty.begin() as connection:
+            connection.execute(text(f"UPDATE case_event SET {change} WHERE id = :id"), {"id": event_id})
+    with empty.connect() as connection:
+        row = connection.execute(text("SELECT note, kind, version FROM case_event WHERE id = :id"), {"id": event_id})
+        assert tuple(row.one()) == (None, "filed", 1)
+
+
+def test_before_the_partner_migration_an_event_s_note_cannot_be_erased(empty: Engine) -> None:
+    upgrade(empty)
+    downgrade(empty, "c0a5e5f1e001")
+    event_id = noted_event(empty)
+    with pytest.raises(DBAPIError, match="ajout seul"), empty.begin() as connection:
+        connection.execute(text("UPDATE case_event SET note = NULL WHERE id = :id"), {"id": event_id})
+
+
 def test_the_status_check_refuses_an_unknown_status(empty: Engine) -> None:
     upgrade(empty)
     with Session(empty) as session:

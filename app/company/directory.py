@@ -28,6 +28,7 @@ from cachetools import TLRUCache
 
 from app import french
 from app.company.establishment import DirectoryGarbage, Establishment, parse_search_response
+from app.company.pacing import LocalPacer, Pacer, RateLimiter, RedisPacer
 
 #: a search by SIRET answers one company: far less than this
 MAX_BODY_BYTES = 1_000_000
@@ -64,31 +65,6 @@ class DirectoryUnavailable(LookupFailed):
 
 class DirectoryTimeout(LookupFailed):
     kind: FailureKind = "timeout"
-
-
-class RateLimiter:
-    """Evenly spaced requests, at most `rate` per second, shared by every lookup of the process.
-
-    A request reserves the next free slot; one whose slot lies beyond its deadline is refused
-    at once, without taking the slot, so that a queue of doomed requests never builds up.
-    """
-
-    def __init__(self, rate_per_second: float, clock: Clock = time.monotonic) -> None:
-        self._interval = 1.0 / rate_per_second
-        self._clock = clock
-        self._next = 0.0
-
-    def reserve(self, not_after: float) -> float | None:
-        """Seconds to wait before sending, or None when the slot would come after `not_after`."""
-        now = self._clock()
-        slot = max(now, self._next)
-        if slot > not_after:
-            return None
-        self._next = slot + self._interval
-        return slot - now
-
-    def hold_until(self, instant: float) -> None:
-        self._next = max(self._next, instant)
 
 
 @dataclass
@@ -146,13 +122,16 @@ class SireneClient:
         rate_per_second: float = 7.0,
         max_cache_entries: int = 10_000,
         clock: Clock = time.monotonic,
+        redis_url: str = "",
     ) -> None:
         base_url = base_url.strip().rstrip("/")
         self.deadline_seconds = deadline_seconds
         self._found_ttl = cache_ttl_seconds
         self._not_found_ttl = min(not_found_ttl_seconds, cache_ttl_seconds)
         self._clock = clock
-        self._limiter = RateLimiter(rate_per_second, clock)
+        own = LocalPacer(RateLimiter(rate_per_second, clock))
+        # Shared by every worker of every machine when Redis is given, else the process's own.
+        self._pacer: Pacer = RedisPacer(redis_url, rate_per_second, own) if redis_url else own
         # SIRET -> establishment, or None (not in the directory): each entry expires after the TTL of
         # its kind (found or not found), on the client's clock; failures are never put in.
         self._cache: TLRUCache[str, Establishment | None] | None = (
@@ -196,11 +175,17 @@ class SireneClient:
             "last_failure": state.last_failure,
             "cache_entries": self.cache_entries,
             "counts": dict(state.counts),
+            "pace": {
+                "shared": isinstance(self._pacer, RedisPacer),
+                "redis_failures": self._pacer.failures if isinstance(self._pacer, RedisPacer) else 0,
+            },
         }
 
     async def aclose(self) -> None:
         if self._http is not None:
             await self._http.aclose()
+        if isinstance(self._pacer, RedisPacer):
+            await self._pacer.aclose()
 
     async def lookup(self, siret: str) -> Establishment | None:
         """The establishment, or None when the directory does not know this SIRET. Raises LookupFailed."""
@@ -235,7 +220,7 @@ class SireneClient:
 
     async def _fetch(self, http: httpx.AsyncClient, siret: str, deadline_at: float) -> Establishment | None:
         for _attempt in range(MAX_ATTEMPTS):
-            wait = self._limiter.reserve(not_after=deadline_at)
+            wait = await self._pacer.reserve(max_wait=deadline_at - self._clock())
             if wait is None:
                 raise DirectoryUnavailable(
                     "l'annuaire des entreprises a demandé de patienter (ou la limite de 7 consultations par "
@@ -256,7 +241,7 @@ class SireneClient:
                 if response.status_code == 429:
                     pause = retry_after_seconds(response.headers.get("Retry-After"))
                     # Without a readable Retry-After, one second: the directory's limit is per second.
-                    self._limiter.hold_until(self._clock() + (1.0 if pause is None else pause))
+                    await self._pacer.hold(1.0 if pause is None else pause)
                     return None
                 if response.status_code != 200:
                     raise DirectoryUnavailable(f"l'annuaire des entreprises a répondu HTTP {response.status_code}")

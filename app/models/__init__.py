@@ -6,6 +6,24 @@ from app.models.case_event import CaseEvent
 from app.models.case_file import CaseFile
 from app.models.case_note import CaseNote
 from app.models.case_scheme import CaseScheme
+from app.models.idempotency_key import IdempotencyKey
 from app.models.outbox_message import OutboxMessage
+from app.models.partner import Partner
+from app.models.partner_case import PartnerCase
+from app.models.partner_key import PartnerKey
+from app.models.webhook_endpoint import WebhookEndpoint
 
-__all__ = ["AccessToken", "Base", "CaseEvent", "CaseFile", "CaseNote", "CaseScheme", "OutboxMessage"]
+__all__ = [
+    "AccessToken",
+    "Base",
+    "CaseEvent",
+    "CaseFile",
+    "CaseNote",
+    "CaseScheme",
+    "IdempotencyKey",
+    "OutboxMessage",
+    "Partner",
+    "PartnerCase",
+    "PartnerKey",
+    "WebhookEndpoint",
+]

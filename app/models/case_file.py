@@ -4,7 +4,7 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, Date, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.cases.lifecycle import CaseStatus
@@ -22,10 +22,28 @@ class CaseFile(Base):
     """
 
     __tablename__ = "case_file"
-    __table_args__ = (CheckConstraint(_STATUS_CHECK, name="status"),)
+    __table_args__ = (
+        CheckConstraint(_STATUS_CHECK, name="status"),
+        # A queue's page, oldest first, read from the index in order (no sort of the whole queue).
+        Index("ix_case_file_queue_order", "queue_id", "submitted_at", "id"),
+        # Every figure of a queue (counts by TI and status, overdue, delays, cases of a scheme) read
+        # from the index alone. TI and status have no index of their own: planners would then prefer
+        # them for their order, and read the whole table.
+        Index(
+            "ix_case_file_queue_figures",
+            "queue_id",
+            "ti_id",
+            "status",
+            "submitted_at",
+            "acknowledged_at",
+            "last_event_at",
+            "commune_code",
+            "id",
+        ),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
-    status: Mapped[str] = mapped_column(String(20), index=True)
+    status: Mapped[str] = mapped_column(String(20))
     #: bumped by every change; a change made from a stale version is refused
     version: Mapped[int] = mapped_column(Integer)
     queue_id: Mapped[str] = mapped_column(String(80), index=True)
@@ -34,7 +52,7 @@ class CaseFile(Base):
     # Where the company is, at filing time (for routing and statistics).
     commune_code: Mapped[str] = mapped_column(String(5))
     region_code: Mapped[str] = mapped_column(String(3))
-    ti_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    ti_id: Mapped[str | None] = mapped_column(String(64))
     routing: Mapped[dict[str, Any]] = mapped_column(JSON)
 
     # The snapshot.

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
+from anyio import to_thread
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 
@@ -11,7 +12,22 @@ from app.cases.lifecycle import CaseStatus
 from app.clock import PARIS
 from app.errors import ErrorKind, InvalidInput
 from app.problems import ProblemRoute, problem_responses
-from app.routers.access import Caller, Db, IfMatch, Now, StaffCaller, etag, tagged, version_read, versioned
+from app.routers.access import (
+    OPTIONAL_BEARER,
+    Caller,
+    Db,
+    Filer,
+    IfMatch,
+    IfNoneMatch,
+    Now,
+    StaffCaller,
+    etag,
+    not_modified,
+    tagged,
+    version_read,
+    versioned,
+)
+from app.routers.idempotency import Idempotent
 from app.routers.matching import Context, Directory
 from app.schemas.case import (
     AssignIn,
@@ -28,10 +44,16 @@ from app.schemas.case import (
 from app.schemas.text import Identifier, IsoDate, QueueId
 from app.services.cases import filing, queries, transitions
 from app.services.cases.access import require_applicant
+from app.services.idempotency import request_digest
 
 PREFIX = "/v1/cases"
 router = APIRouter(prefix=PREFIX, tags=["Dossiers"], route_class=ProblemRoute)
 
+
+#: a case read again with the ETag of the version the caller has
+NOT_MODIFIED: dict[int | str, dict[str, Any]] = {
+    304: {"description": "Le dossier n'a pas changé depuis la version de l'en-tête If-None-Match."}
+}
 
 #: what a change guarded by the version read answers: case unknown, changed meanwhile, version not sent
 VERSIONED_CHANGE = (ErrorKind.NOT_FOUND, ErrorKind.STALE, ErrorKind.VERSION_REQUIRED)
@@ -47,20 +69,41 @@ def case_links(case_id: uuid.UUID) -> dict[str, str]:
     response_model=FiledCase,
     # Filing reads the directory when the profile gives only a SIRET (503, 504).
     responses=problem_responses(ErrorKind.INVALID, ErrorKind.UNAVAILABLE, ErrorKind.TIMED_OUT)
+    | problem_responses(
+        statuses=[409],
+        descriptions={
+            409: "Partenaire : la même demande déposée il y a moins de 10 minutes (case_id : le dossier), "
+            "ou la requête de même clé d'idempotence encore en cours."
+        },
+    )
     | versioned(201, Location="L'adresse du dossier déposé."),
     summary="Déposer une demande à partir d'un profil : elle est transmise à la file qui la traite",
+    # The key is optional: the applicant files without one.
+    openapi_extra=OPTIONAL_BEARER,
+    description="Sans jeton : le demandeur dépose lui-même. Avec une clé de partenaire (droit cases:write) : "
+    "le partenaire dépose pour l'entreprise (source « partner ») et suit le dossier dans /v1/partner/cases ; "
+    "l'en-tête Idempotency-Key rend un nouvel envoi sans effet.",
 )
 async def file_case(
     request: Request,
     body: CaseRequest,
     context: Context,
     directory: Directory,
+    partner: Filer,
+    once: Idempotent,
     session: Db,
     at: Now,
     as_of: Annotated[
         IsoDate | None, Query(description="Date d'évaluation (AAAA-MM-JJ) ; défaut : le jour du dépôt, à Paris.")
     ] = None,
-) -> JSONResponse:
+) -> Response:
+    replayed = once.replayed()
+    if replayed is not None:
+        return replayed
+    on_behalf = None
+    if partner is not None:
+        digest = request_digest("POST /v1/cases", await request.body())
+        on_behalf = filing.OnBehalf(partner, digest, keyed=once.keyed)
     try:
         filed = await filing.file_case(
             session,
@@ -71,6 +114,7 @@ async def file_case(
             key=request.app.state.token_key,
             now=at,
             as_of=as_of or at.astimezone(PARIS).date(),
+            on_behalf=on_behalf,
         )
     except filing.IneligibleSchemeAsked as exc:
         field = exc.errors[0]["field"]
@@ -78,7 +122,9 @@ async def file_case(
         raise InvalidInput(field, f"{exc.finding} ; {advice}", verdict=exc.verdict) from None
     filed.links = case_links(filed.case_id)
     headers = {"Location": filed.links["self"], **etag(filed.version)}
-    return JSONResponse(filed.model_dump(mode="json"), status_code=201, headers=headers)
+    response = JSONResponse(filed.model_dump(mode="json"), status_code=201, headers=headers)
+    await to_thread.run_sync(once.keep, session, response, at)
+    return response
 
 
 @router.get("", response_model=CasePage, summary="La file du chef de projet : dossiers filtrés, paginés")
@@ -105,13 +151,20 @@ def list_cases(
 @router.get(
     "/{case_id}",
     response_model=CaseDetail | PublicCase,
-    responses=problem_responses(ErrorKind.NOT_FOUND) | versioned(),
+    responses=problem_responses(ErrorKind.NOT_FOUND, ErrorKind.FORBIDDEN) | versioned() | NOT_MODIFIED,
     summary="Un dossier : vue de la file (avec historique et notes internes) ou vue du demandeur (jeton de suivi)",
 )
 def read_case(
-    case_id: uuid.UUID, context: Context, session: Db, caller: Caller, at: Now, response: Response
-) -> CaseDetail | PublicCase:
-    return tagged(response, queries.read_case(session, context, caller, case_id, at))
+    case_id: uuid.UUID,
+    context: Context,
+    session: Db,
+    caller: Caller,
+    at: Now,
+    response: Response,
+    seen: IfNoneMatch,
+) -> CaseDetail | PublicCase | Response:
+    answer = queries.read_case(session, context, caller, case_id, at)
+    return not_modified(answer.version, seen) or tagged(response, answer)
 
 
 @router.post(

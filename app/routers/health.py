@@ -67,4 +67,6 @@ async def health(
             "naf": {"version": context.naf.version, "codes": len(context.naf)},
         },
         "sirene": directory.health(),
+        # A setting for tests and local development only: said here so that no one runs with it unawares.
+        "webhooks": {"allow_local": settings.webhook_allow_local},
     }

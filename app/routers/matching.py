@@ -9,6 +9,7 @@ from app.clock import today_in_paris
 from app.company.directory import SireneClient
 from app.errors import ErrorKind
 from app.problems import ProblemRoute, problem_responses
+from app.routers.access import OPTIONAL_BEARER, Matcher
 from app.schemas.match import MatchRequest, MatchResponse, MatchSummary
 from app.schemas.text import IsoDate
 from app.services.matching import MatchContext, match_request
@@ -39,11 +40,14 @@ Directory = Annotated[SireneClient, Depends(sirene_client)]
     # 503 and 504: a profile given by its SIRET alone, when the directory cannot be read.
     responses=problem_responses(ErrorKind.INVALID, ErrorKind.UNAVAILABLE, ErrorKind.TIMED_OUT),
     summary="Les dispositifs d'une entreprise : verdict, critère par critère, et questions suivantes",
+    description="Ouvert à tous. Une clé de partenaire (droit match) y est comptée dans sa limite de requêtes.",
+    openapi_extra=OPTIONAL_BEARER,
 )
 async def match(
     context: Context,
     directory: Directory,
     profile: MatchRequest,
+    _partner: Matcher,
     as_of: Annotated[
         IsoDate | None, Query(description="Date d'évaluation (AAAA-MM-JJ) ; par défaut, aujourd'hui à Paris.")
     ] = None,

@@ -212,6 +212,10 @@ class CaseSummary(BaseModel):
     waiting_days: int = Field(description="Jours calendaires depuis le dépôt.")
     overdue: OverdueOut
     contact: ContactOut | None = Field(description="Réservé à la file du dossier (null pour les autres).")
+    source: Literal["applicant", "partner"] = Field(
+        description="Qui a déposé : le demandeur lui-même, ou un partenaire pour lui."
+    )
+    partner: str | None = Field(description="Le partenaire qui a déposé la demande (source « partner »).")
 
 
 class CasePage(BaseModel):
@@ -253,6 +257,36 @@ class PublicCase(BaseModel):
     schemes: list[SchemeAskedOut]
     message: str
     contact: ContactOut
+    decline_reason: str | None
+    decline_reason_label: str | None
+    explanation: str | None
+    history: list[PublicEventOut]
+    can_withdraw: bool
+
+
+class PartnerCaseItem(BaseModel):
+    """A case in a partner's list: enough to know what changed since the last sync."""
+
+    id: uuid.UUID
+    status: CaseStatus
+    status_label: str
+    version: int
+    submitted_at: datetime
+    updated_at: datetime
+
+
+class PartnerCasePage(BaseModel):
+    items: list[PartnerCaseItem]
+    next: str | None = Field(description="Adresse de la page suivante ; null : c'était la dernière.")
+
+
+class PartnerCaseOut(PartnerCaseItem):
+    """What the partner that filed a case sees: status, timeline, decline reason; never internal
+    notes nor staff names."""
+
+    routing_message: str
+    routing_reason: str
+    schemes: list[SchemeAskedOut]
     decline_reason: str | None
     decline_reason_label: str | None
     explanation: str | None

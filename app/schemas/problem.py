@@ -58,8 +58,15 @@ class Problem(BaseModel):
         default=None, description="Commune non trouvée ou ambiguë : les communes possibles."
     )
     verdict: str | None = Field(default=None, description="Dispositif demandé mais écarté : son verdict.")
-    case_id: str | None = Field(default=None, description="Dossier introuvable : l'identifiant demandé.")
+    case_id: str | None = Field(
+        default=None,
+        description="Dossier introuvable : l'identifiant demandé ; demande en double : le dossier déjà déposé.",
+    )
     current_version: int | None = Field(default=None, description="412, 428 : la version actuelle du dossier.")
     current_status: str | None = Field(default=None, description="409, 412 : le statut actuel du dossier.")
     requested_status: str | None = Field(default=None, description="409 : le statut demandé.")
     allowed: list[AllowedStatus] | None = Field(default=None, description="409 : les statuts possibles.")
+    policy: str | None = Field(default=None, description="429 : la limite atteinte (partenaire, anonyme).")
+    limit: int | None = Field(default=None, description="429 : requêtes permises par fenêtre.")
+    window_seconds: int | None = Field(default=None, description="429 : durée de la fenêtre, en secondes.")
+    retry_after_seconds: int | None = Field(default=None, description="429 : secondes à attendre.")

@@ -1,4 +1,4 @@
-"""Access tokens: staff tokens (admin, project lead) and the applicant's tracking token.
+"""Access tokens: staff tokens (admin, project lead), partner API keys and the applicant's tracking token.
 
 A token is 256 random bits, shown once. Only its HMAC-SHA256 digest under a server key is stored,
 so that a copy of the database alone gives no usable token.
@@ -14,18 +14,28 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal
+from enum import StrEnum
+from typing import Literal, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.errors import DomainError, ErrorKind, InvalidInput
-from app.models import AccessToken, CaseFile
+from app.models import AccessToken, CaseFile, Partner, PartnerKey
 from app.settings import Settings
 
 Role = Literal["admin", "project_lead"]
 STAFF_PREFIX = "gti_"
 TRACKING_PREFIX = "gtd_"
+PARTNER_PREFIX = "gtp_"
+
+
+class Scope(StrEnum):
+    """What a partner key may do."""
+
+    MATCH = "match"
+    CASES_WRITE = "cases:write"
+    CASES_READ = "cases:read"
 
 
 class Unauthenticated(DomainError):
@@ -104,7 +114,19 @@ class Applicant:
     case_id: uuid.UUID
 
 
-Principal = Staff | Applicant
+@dataclass(frozen=True)
+class PartnerSite:
+    """A partner's API key: the cases its partner filed, within the key's scopes."""
+
+    partner_id: uuid.UUID
+    key_id: uuid.UUID
+    name: str
+    scopes: frozenset[str]
+    #: the key's last-used day is behind: the caller writes it (once a day, not at every request)
+    stale_last_use: bool = False
+
+
+Principal = Staff | Applicant | PartnerSite
 
 
 def authenticate(session: Session, key: bytes, token: str, now: datetime) -> Principal:
@@ -117,6 +139,8 @@ def authenticate(session: Session, key: bytes, token: str, now: datetime) -> Pri
         if case_id is None:
             raise Unauthenticated("Jeton de suivi inconnu.")
         return Applicant(case_id)
+    if token.startswith(PARTNER_PREFIX):
+        return _partner_site(session, digest, now)
     row = session.scalar(select(AccessToken).where(AccessToken.digest == digest))
     if row is None:
         raise Unauthenticated("Jeton inconnu.")
@@ -125,6 +149,36 @@ def authenticate(session: Session, key: bytes, token: str, now: datetime) -> Pri
     if row.expires_at <= now:
         raise Unauthenticated("Jeton expiré.")
     return Staff.of(row)
+
+
+def _partner_site(session: Session, digest: str, now: datetime) -> PartnerSite:
+    found = session.execute(
+        select(PartnerKey, Partner)
+        .join(Partner, Partner.id == PartnerKey.partner_id)
+        .where(PartnerKey.digest == digest)
+    ).first()
+    if found is None:
+        raise Unauthenticated("Clé de partenaire inconnue.")
+    key, partner = found
+    if key.revoked_at is not None:
+        raise Unauthenticated("Clé de partenaire révoquée.")
+    if key.expires_at <= now:
+        raise Unauthenticated("Clé de partenaire expirée.")
+    if not partner.active:
+        raise Unauthenticated("Partenaire désactivé.")
+    stale = key.last_used_at is None or key.last_used_at < day_start(now)
+    return PartnerSite(partner.id, key.id, partner.name, frozenset(key.scopes), stale)
+
+
+def day_start(now: datetime) -> datetime:
+    return now.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def note_key_use(session: Session, site: PartnerSite, now: datetime) -> None:
+    """The key's last-used day, written at most once a day."""
+    key = session.get(PartnerKey, site.key_id)
+    if key is not None:
+        key.last_used_at = day_start(now)
 
 
 @dataclass(frozen=True)
@@ -175,13 +229,23 @@ def create_token(
     return IssuedToken(token, record)
 
 
-def revoke_token(session: Session, token_id: uuid.UUID, now: datetime) -> AccessToken:
-    record = session.get(AccessToken, token_id)
+RevocableT = TypeVar("RevocableT", AccessToken, PartnerKey)
+
+
+def revoke(
+    session: Session, model: type[RevocableT], record_id: uuid.UUID, now: datetime, missing: DomainError
+) -> RevocableT:
+    """Revoke a staff token or a partner key (the first revocation time is kept); `missing` if unknown."""
+    record = session.get(model, record_id)
     if record is None:
-        raise TokenNotFound(f"Aucun jeton d'identifiant {token_id}.")
+        raise missing
     if record.revoked_at is None:
         record.revoked_at = now
     return record
+
+
+def revoke_token(session: Session, token_id: uuid.UUID, now: datetime) -> AccessToken:
+    return revoke(session, AccessToken, token_id, now, TokenNotFound(f"Aucun jeton d'identifiant {token_id}."))
 
 
 def list_tokens(session: Session) -> list[AccessToken]:

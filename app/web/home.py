@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -91,12 +92,8 @@ async def start(request: Request) -> Response:
     except DomainError as exc:
         return profile_page(request, form, domain_errors(exc), status_code=422, siret=siret)
     # The results page names the commune and the activity by their codes: no second guess.
-    settled = ProfileForm(
-        **{
-            **form.__dict__,
-            "code_commune": outcome.profile.commune.code,
-            "naf": outcome.profile.naf.code if outcome.profile.naf else "",
-        }
+    settled = replace(
+        form, code_commune=outcome.profile.commune.code, naf=outcome.profile.naf.code if outcome.profile.naf else ""
     )
     return RedirectResponse(f"/resultats?{settled.query()}", status_code=303)
 
@@ -113,14 +110,12 @@ async def _read_siret(request: Request, form: ProfileForm, siret: str) -> Respon
             return profile_page(request, form, errors, status_code=422, siret=siret)
         # Not found, not public, directory down: the SME goes on with what it knows.
         return profile_page(request, form, siret=siret, directory_problem=exc.detail)
-    filled = ProfileForm(
-        **{
-            **form.__dict__,
-            # Name and département, as the SME would type them: the field stays theirs to correct.
-            "commune": form.commune
-            or (f"{company.commune.name} {company.commune.departement.code}" if company.commune else ""),
-            "activite": form.activite or (company.naf.code if company.naf else ""),
-            "tranche": company.tranche_effectif.code if company.tranche_effectif else "",
-        }
+    filled = replace(
+        form,
+        # Name and département, as the SME would type them: the field stays theirs to correct.
+        commune=form.commune
+        or (f"{company.commune.name} {company.commune.departement.code}" if company.commune else ""),
+        activite=form.activite or (company.naf.code if company.naf else ""),
+        tranche=company.tranche_effectif.code if company.tranche_effectif else "",
     )
     return profile_page(request, filled, siret=siret, company=company)

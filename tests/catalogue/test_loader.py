@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 from app.catalogue.conditions import condition_types
 from app.catalogue.loader import load_catalogue
 from app.cli import cli
-from app.sourcefiles.yaml_source import CatalogueError
+from app.sourcefiles.yaml_source import CatalogueError, load_located
 from app.territory.store import TerritoryStore
 from tests.catalogue.catalogue_copy import FIXTURES, SHIPPED, edit
 
@@ -251,7 +251,9 @@ def test_invalid_yaml_syntax_is_refused_at_the_parser_position(
     vte: Path, catalogue_dir: Path, store: TerritoryStore
 ) -> None:
     edit(vte, "applicants: [entreprise]\n", "applicants: [entreprise\n")
-    assert problems(catalogue_dir, store) == [f"{vte}:19:6: YAML invalide : expected ',' or ']', but got ':'"]
+    assert problems(catalogue_dir, store) == [
+        f"{vte}:19:6: YAML invalide : « , » ou « ] » attendu (crochet non fermé ?)"
+    ]
 
 
 def test_wrong_date_format_is_refused(vte: Path, catalogue_dir: Path, store: TerritoryStore) -> None:
@@ -320,7 +322,7 @@ def test_every_problem_of_every_file_is_reported_at_once(vte: Path, catalogue_di
         f"{needs}:10:15: needs.1.synonyms : liste trop courte (au moins 1 élément(s))",
         f"{listed}:7:5: EPCI 999999999 inconnu de la géographie de référence",
         f"{twice}:2:1: clé « id » en double (déjà définie ligne 1)",
-        f"{unclosed}:2:1: YAML invalide : expected ',' or ']', but got '<stream end>'",
+        f"{unclosed}:2:1: YAML invalide : « , » ou « ] » attendu (crochet non fermé ?)",
         f"{vte}:6:1: budget : champ inconnu",
     ]
 
@@ -361,3 +363,24 @@ def test_cli_check_exits_1_with_the_file_line_report_on_a_broken_copy(vte: Path,
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [f"{vte}:6:1: budget : champ inconnu", "1 erreur(s)."]
     assert result.stdout == ""
+
+
+@pytest.mark.parametrize(
+    ("broken", "french"),
+    [
+        ("summary: a: b\n", "« : » inattendu ici"),
+        ("applicants:\n\t- entreprise\n", "une tabulation ?"),
+        ('name: "sans fin\n', "fin de fichier inattendue"),
+    ],
+)
+def test_yaml_syntax_errors_are_said_in_french(tmp_path: Path, broken: str, french: str) -> None:
+    file = tmp_path / "casse.yaml"
+    file.write_text(broken, encoding="utf-8")
+
+    with pytest.raises(CatalogueError) as caught:
+        load_located(file)
+
+    message = str(caught.value.problems[0])
+    assert french in message
+    assert "expected" not in message
+    assert "found" not in message

@@ -36,9 +36,13 @@ BODIES: dict[tuple[str, str], Any] = {
     ("post", "/v1/cases/{case_id}/notes"): {"body": "Rappeler lundi"},
     ("post", "/v1/cases/{case_id}/reroute"): {"queue_id": "region:76", "reason": "Projet régional", "version": 1},
     ("post", "/v1/cases/{case_id}/withdraw"): {"reason": "Projet abandonné"},
+    ("post", "/v1/partner/cases/{case_id}/withdraw"): {"reason": "Projet abandonné"},
+    ("post", "/v1/personal-data/export"): {"email": "personne@exemple.fr"},
+    ("post", "/v1/personal-data/erase"): {"email": "personne@exemple.fr"},
+    ("put", "/v1/partner/webhooks"): {"endpoints": [{"url": "https://partenaire.example/guichet", "events": []}]},
 }
 VALID_PARAMETERS = {"case_id": SOME_CASE, "q": "32160", "siret": "73282932000074", "scheme_id": "vte"}
-VALID_PARAMETERS |= {"territory_id": "haut-jura"}
+VALID_PARAMETERS |= {"territory_id": "haut-jura", "delivery_id": SOME_CASE}
 ENGLISH = re.compile(r"\b(Input|should|valid|value|field|error|parsing)\b")
 
 
@@ -102,12 +106,16 @@ def _spoiled(body: Any, name: str, value: str, *, key: bool) -> Any:
             else:
                 node[part] = value
             return body
-        if isinstance(following, int):
+        if isinstance(part, int):  # an item of a list (endpoints[0].url): the item itself
+            if node[part] is None:
+                node[part] = [] if isinstance(following, int) else {}
+            node = node[part]
+        elif isinstance(following, int):
             node = node.setdefault(part, [])
             if not node:
                 node.append(None)
         else:
-            node = node.setdefault(part, {}) if not isinstance(part, int) else node
+            node = node.setdefault(part, {})
     return body
 
 
@@ -178,6 +186,7 @@ def test_every_text_field_of_every_route_refuses_hostile_text_with_a_french_422_
     desk: Desk, kind: str
 ) -> None:
     admin, _ = desk.token("admin", holder="Administration")
+    partner, _ = desk.partner()
     # A real case: a change that slipped through would be written, and seen.
     case_id = desk.filed()["case_id"]
     before = rows(desk)
@@ -186,7 +195,8 @@ def test_every_text_field_of_every_route_refuses_hostile_text_with_a_french_422_
     for field in fields:
         if field.where in ("query", "path") and kind in NOT_IN_URLS:
             continue
-        response = send(desk.client, field, REFUSED[kind], bearer(admin), case_id)
+        caller = partner if field.path.startswith("/v1/partner/") else admin
+        response = send(desk.client, field, REFUSED[kind], bearer(caller), case_id)
         body = response.json()
         errors = body.get("errors") or [{}]
         named = {e.get("field", "") for e in errors}

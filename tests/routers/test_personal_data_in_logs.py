@@ -12,8 +12,12 @@ from typing import Any
 import pytest
 from sqlalchemy import event
 
+from app.db import session_factory
 from app.routers import stats as stats_router
 from app.services.cases import filing, transitions
+from app.services.outbox import RETRY_DELAYS
+from app.services.webhooks import WebhookSender
+from app.worker import send_due
 from tests.case_desk import Desk, bearer, case_body
 
 NAME = "Ysolde Quintard-Belhomme"
@@ -224,3 +228,39 @@ def test_a_database_error_logs_neither_the_statement_s_parameters_nor_the_reques
     assert "OperationalError" in text
     for value in PERSONAL:
         assert value not in text
+
+
+def test_a_partner_s_case_life_and_its_webhooks_write_no_personal_data_in_the_logs(
+    desk: Desk, every_log: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    key, _ = desk.partner()
+    partner = {**bearer(key), "Idempotency-Key": "depot-1"}
+    registered = desk.client.put(
+        "/v1/partner/webhooks", json={"endpoints": [{"url": "https://partenaire.invalid/hook"}]}, headers=bearer(key)
+    )
+    assert registered.status_code == 200
+    with database_error(desk, "case_file"):
+        assert desk.client.post("/v1/cases", json=the_body(), headers=partner).status_code >= 500
+    with monkeypatch.context() as patched:
+        patched.setattr(filing, "file_case", raising_async)
+        assert desk.client.post("/v1/cases", json=the_body(), headers=partner).status_code == 500
+    filed = desk.client.post("/v1/cases", json=the_body(), headers=partner)
+    assert filed.status_code == 201, filed.text
+    assert desk.client.post("/v1/cases", json=the_body(), headers=partner).headers["idempotent-replayed"] == "true"
+    assert desk.client.post("/v1/cases", json=the_body(), headers=bearer(key)).status_code == 409
+    case_id = filed.json()["case_id"]
+    withdrawn = desk.client.post(f"/v1/partner/cases/{case_id}/withdraw", json={"reason": REASON}, headers=bearer(key))
+    assert withdrawn.status_code == 200
+    # The worker tries the endpoint (a name that resolves to nothing) and logs the failures.
+    for _ in range(len(RETRY_DELAYS) + 1):
+        send_due(session_factory(desk.database.engine), {"webhook": WebhookSender(allow_local=False)}, desk.clock)
+        desk.clock.advance(hours=9)
+    admin = bearer(desk.token("admin")[0])
+    assert desk.client.post("/v1/personal-data/export", json={"email": EMAIL}, headers=admin).status_code == 200
+    assert desk.client.post("/v1/personal-data/erase", json={"email": EMAIL}, headers=admin).status_code == 200
+
+    assert any(r.name == "guichet.outbox" for r in every_log.records), "the failed deliveries were logged"
+    logged = "\n".join(f"{r.name} {r.getMessage()} {r.exc_text or ''}" for r in every_log.records)
+    for value in PERSONAL:
+        assert value not in logged
+        assert value.lower() not in logged.lower()

@@ -11,8 +11,8 @@ from sqlalchemy import ColumnElement, Select, select, true
 from sqlalchemy.orm import Session
 
 from app.errors import NotFound
-from app.models import CaseFile
-from app.services.tokens import Applicant, Forbidden, Principal, Staff
+from app.models import CaseFile, PartnerCase
+from app.services.tokens import Applicant, Forbidden, PartnerSite, Principal, Scope, Staff
 
 
 class CaseNotFound(NotFound):
@@ -26,11 +26,13 @@ class CaseNotFound(NotFound):
 def readable_by(principal: Principal) -> ColumnElement[bool]:
     """The condition on `case_file` rows that `principal` may read.
 
-    A staff token reads its queues (an admin, all of them); an applicant, its own case. Another
-    kind of caller (a partner: the cases it filed) is one more branch here.
+    A staff token reads its queues (an admin, all of them); an applicant, its own case; a partner,
+    the cases it filed (whichever of its keys filed them).
     """
     if isinstance(principal, Applicant):
         return CaseFile.id == principal.case_id
+    if isinstance(principal, PartnerSite):
+        return CaseFile.id.in_(select(PartnerCase.case_id).where(PartnerCase.partner_id == principal.partner_id))
     if principal.is_admin:
         return true()
     return CaseFile.queue_id.in_(principal.queue_ids)
@@ -54,13 +56,35 @@ def in_own_queue(staff: Staff, case: CaseFile) -> bool:
     return case.queue_id in staff.queue_ids
 
 
+PARTNER_ELSEWHERE = "Une clé de partenaire lit et retire les dossiers de son partenaire dans l'espace partenaire."
+
+
 def require_staff(principal: Principal) -> Staff:
     if isinstance(principal, Applicant):
         raise Forbidden("Un jeton de suivi ne donne accès qu'à son dossier : le lire, le retirer.")
+    if isinstance(principal, PartnerSite):
+        raise Forbidden(f"Cette opération est réservée aux agents du guichet. {PARTNER_ELSEWHERE}")
     return principal
+
+
+def require_admin(staff: Staff) -> Staff:
+    if not staff.is_admin:
+        raise Forbidden("Réservé aux administrateurs du guichet.")
+    return staff
 
 
 def require_applicant(principal: Principal) -> Applicant:
     if isinstance(principal, Staff):
         raise Forbidden("Seul le demandeur retire sa demande, avec son jeton de suivi.")
+    if isinstance(principal, PartnerSite):
+        raise Forbidden(PARTNER_ELSEWHERE)
+    return principal
+
+
+def require_partner(principal: Principal | None, scope: Scope) -> PartnerSite:
+    """A partner key that may do `scope`."""
+    if not isinstance(principal, PartnerSite):
+        raise Forbidden("Opération réservée aux partenaires : une clé de partenaire est requise.")
+    if scope not in principal.scopes:
+        raise Forbidden(f"Cette clé n'a pas le droit « {scope} » (droits : {', '.join(sorted(principal.scopes))}).")
     return principal

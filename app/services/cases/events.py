@@ -6,14 +6,14 @@ from datetime import datetime
 from typing import Any
 
 from app.models import CaseEvent, CaseFile
-from app.services.tokens import Staff
+from app.services.tokens import PartnerSite, Staff
 
 
 def case_event(
     case: CaseFile,
     now: datetime,
     kind: str,
-    staff: Staff | None,
+    actor: Staff | PartnerSite | None,
     *,
     version: int,
     from_status: str | None = None,
@@ -21,14 +21,20 @@ def case_event(
     note: str | None = None,
     detail: dict[str, Any] | None = None,
 ) -> CaseEvent:
-    """An event by `staff`, or by the applicant when `staff` is None."""
+    """An event by `actor`: a staff member, a partner (for the SME), or the applicant when None."""
+    if isinstance(actor, PartnerSite):
+        actor_kind, actor_id, label = "partner", None, f"Partenaire : {actor.name}"[:120]
+    elif actor is not None:
+        actor_kind, actor_id, label = "staff", actor.token_id, actor.holder
+    else:
+        actor_kind, actor_id, label = "applicant", None, "Demandeur"
     return CaseEvent(
         case_id=case.id,
         occurred_at=now,
         kind=kind,
-        actor_kind="staff" if staff else "applicant",
-        actor_id=staff.token_id if staff else None,
-        actor_label=staff.holder if staff else "Demandeur",
+        actor_kind=actor_kind,
+        actor_id=actor_id,
+        actor_label=label,
         from_status=from_status,
         to_status=to_status,
         detail=detail or {},

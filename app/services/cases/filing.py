@@ -5,18 +5,20 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from functools import partial
 from typing import Any, Protocol
 
 from anyio import to_thread
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.cases.lifecycle import CaseStatus
 from app.catalogue.loader import Scheme
 from app.company.directory import SireneClient
-from app.errors import DomainError, InvalidInput
-from app.models import CaseFile, CaseScheme
+from app.errors import DomainError, ErrorKind, InvalidInput
+from app.models import CaseFile, CaseScheme, PartnerCase
 from app.rules.verdict import Verdict, VerdictKind, evaluate
 from app.schemas.case import CaseRequest, FiledCase, RoutingOut
 from app.services.cases.events import case_event
@@ -24,7 +26,34 @@ from app.services.cases.views import queue_out
 from app.services.matching import MatchContext, MatchOutcome, match_profile
 from app.services.prefill import Lookup, lookup_for_match
 from app.services.routing import route_commune
-from app.services.tokens import TRACKING_PREFIX, new_token, token_digest
+from app.services.tokens import TRACKING_PREFIX, PartnerSite, new_token, token_digest
+from app.services.webhooks import WebhookEvent, announce
+
+#: a partner's identical request within this delay is a duplicate (unless it has an idempotency key)
+DUPLICATE_WITHIN = timedelta(minutes=10)
+
+
+class DuplicateRequest(DomainError):
+    kind = ErrorKind.CONFLICT
+    slug = "demande-en-double"
+    title = "Demande déjà déposée"
+
+    def __init__(self, case_id: uuid.UUID, minutes: int) -> None:
+        super().__init__(
+            f"La même demande a été déposée il y a moins de {minutes} minutes : dossier {case_id}. "
+            "Rien n'a été déposé de nouveau.",
+            case_id=str(case_id),
+        )
+
+
+@dataclass(frozen=True)
+class OnBehalf:
+    """A request filed by a partner for an SME: the partner, and the digest of its request."""
+
+    partner: PartnerSite
+    request_digest: str
+    #: an idempotency key guards the request: no duplicate check
+    keyed: bool = False
 
 
 class IneligibleSchemeAsked(InvalidInput):
@@ -61,6 +90,7 @@ async def file_case(
     key: bytes,
     now: datetime,
     as_of: date,
+    on_behalf: OnBehalf | None = None,
 ) -> FiledCase:
     """The profile's SIRET looked up first (on the event loop), then the case written (in a worker
     thread: the session is synchronous)."""
@@ -69,7 +99,18 @@ async def file_case(
     except DomainError as exc:
         raise exc.within("profile") from None
     return await to_thread.run_sync(
-        partial(_file_case, session, ctx, request, lookup, recorder=recorder, key=key, now=now, as_of=as_of)
+        partial(
+            _file_case,
+            session,
+            ctx,
+            request,
+            lookup,
+            recorder=recorder,
+            key=key,
+            now=now,
+            as_of=as_of,
+            on_behalf=on_behalf,
+        )
     )
 
 
@@ -83,7 +124,10 @@ def _file_case(
     key: bytes,
     now: datetime,
     as_of: date,
+    on_behalf: OnBehalf | None = None,
 ) -> FiledCase:
+    if on_behalf is not None and not on_behalf.keyed:
+        _refuse_duplicate(session, on_behalf, now)
     try:
         outcome = match_profile(ctx, request.profile, as_of=as_of, lookup=lookup)
     except DomainError as exc:
@@ -164,8 +208,22 @@ def _file_case(
     for row in asked:
         row.case_id = case.id
         session.add(row)
-    session.add(case_event(case, now, "filed", None, version=1, to_status=CaseStatus.SUBMITTED))
+    actor = on_behalf.partner if on_behalf else None
+    if on_behalf is not None:
+        session.add(
+            PartnerCase(
+                case_id=case.id,
+                partner_id=on_behalf.partner.partner_id,
+                key_id=on_behalf.partner.key_id,
+                request_digest=on_behalf.request_digest,
+                filed_at=now,
+            )
+        )
+    session.add(case_event(case, now, "filed", actor, version=1, to_status=CaseStatus.SUBMITTED))
     session.flush()
+    if on_behalf is not None:  # only a partner's case has someone to tell
+        announce(session, case, WebhookEvent.CASE_FILED, version=1, status=CaseStatus.SUBMITTED, now=now)
+        session.flush()
     return FiledCase(
         case_id=case.id,
         tracking_token=token,
@@ -181,6 +239,21 @@ def _file_case(
         ),
         flagged_ineligible=flagged,
     )
+
+
+def _refuse_duplicate(session: Session, on_behalf: OnBehalf, now: datetime) -> None:
+    earlier = session.scalar(
+        select(PartnerCase.case_id)
+        .where(
+            PartnerCase.partner_id == on_behalf.partner.partner_id,
+            PartnerCase.request_digest == on_behalf.request_digest,
+            PartnerCase.filed_at > now - DUPLICATE_WITHIN,
+        )
+        .order_by(PartnerCase.filed_at.desc())
+        .limit(1)
+    )
+    if earlier is not None:
+        raise DuplicateRequest(earlier, int(DUPLICATE_WITHIN.total_seconds() // 60))
 
 
 def _why(verdict: Verdict) -> str:

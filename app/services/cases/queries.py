@@ -7,16 +7,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session, defer
 
+from app.cases.lifecycle import CaseStatus
 from app.models import CaseFile, CaseScheme
-from app.schemas.case import CaseDetail, CasePage, PublicCase
-from app.services.cases.access import readable_case, readable_cases
+from app.schemas.case import CaseDetail, CasePage, PartnerCaseItem, PartnerCaseOut, PublicCase
+from app.services.cases.access import PARTNER_ELSEWHERE, readable_case, readable_cases
 from app.services.cases.overdue import overdue_condition
-from app.services.cases.views import CaseViews, public_view
+from app.services.cases.views import CaseViews, partner_view, public_view
 from app.services.matching import MatchContext
-from app.services.tokens import Applicant, Principal, Staff
+from app.services.tokens import Applicant, Forbidden, PartnerSite, Principal, Staff
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,65 @@ def list_cases(session: Session, ctx: MatchContext, staff: Staff, filters: CaseF
 def read_case(
     session: Session, ctx: MatchContext, principal: Principal, case_id: uuid.UUID, now: datetime
 ) -> CaseDetail | PublicCase:
+    if isinstance(principal, PartnerSite):
+        raise Forbidden(PARTNER_ELSEWHERE)
     case = readable_case(session, principal, case_id)
     if isinstance(principal, Applicant):
         return public_view(session, ctx, case)
     return CaseViews(session, ctx, [case]).detail(case, principal, now)
+
+
+#: where a partner's list resumes: the last case of the previous page, by (updated at, id)
+Position = tuple[datetime, uuid.UUID]
+
+
+@dataclass(frozen=True)
+class PartnerCaseList:
+    items: list[PartnerCaseItem]
+    #: where the next page starts; None: this was the last page
+    next_after: Position | None
+
+
+def list_partner_cases(
+    session: Session,
+    partner: PartnerSite,
+    *,
+    statuses: Sequence[str] = (),
+    updated_since: datetime | None = None,
+    after: Position | None = None,
+    limit: int = 50,
+) -> PartnerCaseList:
+    """The partner's cases, least recently updated first, so that a sync resumes where it stopped."""
+    query = readable_cases(partner)
+    if statuses:
+        query = query.where(CaseFile.status.in_(statuses))
+    if updated_since is not None:
+        query = query.where(CaseFile.last_event_at >= updated_since)
+    if after is not None:
+        at, case_id = after
+        query = query.where(or_(CaseFile.last_event_at > at, (CaseFile.last_event_at == at) & (CaseFile.id > case_id)))
+    rows = list(
+        session.scalars(
+            query.options(defer(CaseFile.profile), defer(CaseFile.verdicts), defer(CaseFile.routing))
+            .order_by(CaseFile.last_event_at, CaseFile.id)
+            .limit(limit + 1)
+        )
+    )
+    page = rows[:limit]
+    items = [
+        PartnerCaseItem(
+            id=c.id,
+            status=c.status,
+            status_label=CaseStatus(c.status).label,
+            version=c.version,
+            submitted_at=c.submitted_at,
+            updated_at=c.last_event_at,
+        )
+        for c in page
+    ]
+    more = len(rows) > limit
+    return PartnerCaseList(items, (page[-1].last_event_at, page[-1].id) if more else None)
+
+
+def read_partner_case(session: Session, ctx: MatchContext, partner: PartnerSite, case_id: uuid.UUID) -> PartnerCaseOut:
+    return partner_view(session, ctx, readable_case(session, partner, case_id))

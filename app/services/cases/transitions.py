@@ -20,12 +20,22 @@ from app.cases.lifecycle import CaseStatus, DeclineReason, IllegalTransition, ch
 from app.clock import PARIS
 from app.errors import DomainError, ErrorKind, InvalidInput
 from app.models import AccessToken, CaseFile, CaseNote
-from app.schemas.case import AssignIn, CaseDetail, NoteIn, PublicCase, RerouteIn, StatusChangeIn, WithdrawIn
+from app.schemas.case import (
+    AssignIn,
+    CaseDetail,
+    NoteIn,
+    PartnerCaseOut,
+    PublicCase,
+    RerouteIn,
+    StatusChangeIn,
+    WithdrawIn,
+)
 from app.services.cases.access import readable_case
 from app.services.cases.events import case_event
-from app.services.cases.views import CaseViews, public_view
+from app.services.cases.views import CaseViews, partner_view, public_view
 from app.services.matching import MatchContext
-from app.services.tokens import Applicant, Staff
+from app.services.tokens import Applicant, PartnerSite, Staff
+from app.services.webhooks import WebhookEvent, announce
 
 #: the key, in the detail of the event that acknowledges a case, of the working days it waited
 WORKING_DAYS_TO_ACKNOWLEDGEMENT = "working_days_to_acknowledgement"
@@ -104,6 +114,7 @@ def change_status(
             detail=detail,
         )
     )
+    announce(session, case, WebhookEvent.CASE_STATUS_CHANGED, version=version, status=change.to, now=now)
     return _detail_after(session, ctx, case, staff, now)
 
 
@@ -181,7 +192,31 @@ def withdraw(
     now: datetime,
 ) -> PublicCase:
     """The applicant withdraws its request; the version is optional (the applicant has one reader)."""
-    case = readable_case(session, applicant, case_id)
+    return public_view(session, ctx, _withdraw(session, applicant, case_id, change, read_version, now))
+
+
+def withdraw_for_partner(
+    session: Session,
+    ctx: MatchContext,
+    partner: PartnerSite,
+    case_id: uuid.UUID,
+    change: WithdrawIn,
+    read_version: int | None,
+    now: datetime,
+) -> PartnerCaseOut:
+    """The partner withdraws a request it filed, for the SME."""
+    return partner_view(session, ctx, _withdraw(session, partner, case_id, change, read_version, now))
+
+
+def _withdraw(
+    session: Session,
+    who: Applicant | PartnerSite,
+    case_id: uuid.UUID,
+    change: WithdrawIn,
+    read_version: int | None,
+    now: datetime,
+) -> CaseFile:
+    case = readable_case(session, who, case_id)
     expected = read_version or case.version
     if expected != case.version:
         raise _stale(case)
@@ -195,16 +230,17 @@ def withdraw(
             case,
             now,
             "withdrawn",
-            None,
+            who if isinstance(who, PartnerSite) else None,
             version=version,
             from_status=case.status,
             to_status=CaseStatus.WITHDRAWN,
             note=change.reason,
         )
     )
+    announce(session, case, WebhookEvent.CASE_WITHDRAWN, version=version, status=CaseStatus.WITHDRAWN, now=now)
     session.flush()
     session.refresh(case)
-    return public_view(session, ctx, case)
+    return case
 
 
 def _detail_after(session: Session, ctx: MatchContext, case: CaseFile, staff: Staff, now: datetime) -> CaseDetail:

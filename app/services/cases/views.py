@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from app.cases.lifecycle import OPEN_STATUSES, CaseStatus, DeclineReason
 from app.catalogue.routing import Queue
-from app.models import AccessToken, CaseEvent, CaseFile, CaseNote, CaseScheme
+from app.models import AccessToken, CaseEvent, CaseFile, CaseNote, CaseScheme, Partner, PartnerCase
 from app.schemas.case import (
     CaseDetail,
     CaseSummary,
@@ -21,6 +21,7 @@ from app.schemas.case import (
     EventOut,
     NoteOut,
     OverdueOut,
+    PartnerCaseOut,
     PublicCase,
     PublicEventOut,
     QueueOut,
@@ -45,6 +46,7 @@ class CaseViews:
             if assignees
             else {}
         )
+        self.partners = partners_of(session, ids)
 
     def summary(self, case: CaseFile, staff: Staff, now: datetime) -> CaseSummary:
         return CaseSummary(**self._summary_fields(case, staff, now))
@@ -72,7 +74,7 @@ class CaseViews:
                     to_status=e.to_status,
                     detail=e.detail,
                     # What the applicant wrote (a withdraw reason) is personal, like its message.
-                    note=e.note if in_queue or e.actor_kind != "applicant" else None,
+                    note=e.note if in_queue or e.actor_kind not in ("applicant", "partner") else None,
                     version=e.version,
                 )
                 for e in events
@@ -102,6 +104,8 @@ class CaseViews:
             "overdue": OverdueOut(overdue=bool(reasons), reasons=[r.text for r in reasons]),
             # Personal data: the case's own queue only (an admin sees the case, not the person).
             "contact": _contact(case) if in_own_queue(staff, case) else None,
+            "source": "partner" if case.id in self.partners else "applicant",
+            "partner": self.partners.get(case.id),
         }
 
 
@@ -131,6 +135,24 @@ def public_view(session: Session, ctx: MatchContext, case: CaseFile) -> PublicCa
         ],
         can_withdraw=case.status in OPEN_STATUSES,
     )
+
+
+def partner_view(session: Session, ctx: MatchContext, case: CaseFile) -> PartnerCaseOut:
+    """What the partner that filed the case sees: the applicant's view without its contact and message."""
+    public = public_view(session, ctx, case)
+    return PartnerCaseOut(**public.model_dump(exclude={"message", "contact"}), updated_at=case.last_event_at)
+
+
+def partners_of(session: Session, case_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """The partner that filed each of these cases (the others are not in the answer)."""
+    if not case_ids:
+        return {}
+    rows = session.execute(
+        select(PartnerCase.case_id, Partner.name)
+        .join(Partner, Partner.id == PartnerCase.partner_id)
+        .where(PartnerCase.case_id.in_(case_ids))
+    )
+    return {row.case_id: row.name for row in rows}
 
 
 #: where the profile snapshot keeps what the applicant wrote in its own words (the other values of
