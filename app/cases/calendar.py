@@ -69,6 +69,15 @@ def add_working_days(start: date, count: int, calendar: str = NATIONAL) -> date:
     return day
 
 
+def working_days_between(start: date, end: date, calendar: str = NATIONAL) -> int:
+    """How many working days have passed after `start` up to `end` included (0 on the same day)."""
+    count, day = 0, start
+    while day < end:
+        day += timedelta(days=1)
+        count += is_working_day(day, calendar)
+    return count
+
+
 @lru_cache(maxsize=256)
 def overdue_cutoff(today: date, working_days: int, calendar: str = NATIONAL) -> date:
     """The earliest filing date that is not yet overdue on `today`.

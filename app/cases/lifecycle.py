@@ -7,6 +7,7 @@ CHECK constraint, the statistics and the reminders read them from here.
 from __future__ import annotations
 
 from enum import StrEnum, nonmember
+from typing import NamedTuple
 
 
 class CaseStatus(StrEnum):
@@ -50,6 +51,7 @@ class DeclineReason(StrEnum):
     HORS_TERRITOIRE = "hors_territoire"
     AUTRE_ACCOMPAGNEMENT = "autre_accompagnement"
     DOUBLON = "doublon"
+    INJOIGNABLE = "injoignable"
     #: the only reason that needs an explanation
     AUTRE = "autre"
 
@@ -61,6 +63,7 @@ class DeclineReason(StrEnum):
             HORS_TERRITOIRE: "L'entreprise n'est pas dans le territoire couvert",
             AUTRE_ACCOMPAGNEMENT: "Un autre accompagnement est plus adapté",
             DOUBLON: "Demande en double",
+            INJOIGNABLE: "Nous n'avons pas pu joindre l'entreprise",
             AUTRE: "Autre raison (précisée)",
         }
     )
@@ -89,6 +92,25 @@ OPEN_STATUSES: tuple[CaseStatus, ...] = (
     CaseStatus.ACKNOWLEDGED,
     CaseStatus.IN_REVIEW,
     CaseStatus.REFERRED,
+)
+
+
+class DeskTab(NamedTuple):
+    """A tab of the desk's queue: the statuses it gathers."""
+
+    slug: str
+    label: str
+    statuses: tuple[CaseStatus, ...]
+
+
+#: the queue's tabs, in the order a request moves through them; every status is in exactly one
+DESK_TABS: tuple[DeskTab, ...] = (
+    DeskTab("a-traiter", "À traiter", (CaseStatus.SUBMITTED,)),
+    DeskTab("en-cours", "En cours", (CaseStatus.ACKNOWLEDGED, CaseStatus.IN_REVIEW)),
+    DeskTab("orientees", "Orientées", (CaseStatus.REFERRED,)),
+    DeskTab(
+        "cloturees", "Clôturées", (CaseStatus.ACCEPTED, CaseStatus.DECLINED, CaseStatus.WITHDRAWN, CaseStatus.CLOSED)
+    ),
 )
 
 #: the applicant may withdraw a request while it is still being handled

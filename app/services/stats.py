@@ -4,11 +4,12 @@ describe the request are read."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Subquery, func, select
+from sqlalchemy import ColumnElement, Integer, Select, SQLColumnExpression, Subquery, case, cast, func, literal, select
 from sqlalchemy.orm import Session
 
 from app.cases.lifecycle import CaseStatus
@@ -87,25 +88,92 @@ def case_stats(session: Session, ctx: MatchContext, staff: Staff, now: datetime)
     )
 
 
+def hours_between(
+    session: Session, start: SQLColumnExpression[Any], end: SQLColumnExpression[Any]
+) -> ColumnElement[Any]:
+    """The hours from `start` to `end` (two stored instants), computed by the database."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.extract("epoch", end - start) / 3600
+    # SQLite keeps UTC instants as text: julianday() reads them, in days.
+    return (func.julianday(end) - func.julianday(start)) * 24
+
+
+def month_of(session: Session, instant: SQLColumnExpression[Any]) -> ColumnElement[str]:
+    """ "2026-11": the month of a stored instant, in UTC on both databases (SQLite knows no time zone)."""
+    if session.get_bind().dialect.name == "postgresql":
+        month: ColumnElement[str] = func.to_char(func.timezone("UTC", instant), "YYYY-MM")
+    else:
+        month = func.strftime("%Y-%m", instant)
+    return month
+
+
+def grouped_percentiles(
+    session: Session, values: Subquery, keys: Sequence[str], value: str, fractions: Sequence[float]
+) -> dict[tuple[Any, ...], list[float | None]]:
+    """For each group of `values` (a subquery) by its columns `keys`: the percentiles of the column
+    `value` (its NULLs left out), as PostgreSQL's percentile_cont computes them: the value at rank
+    fraction × (n - 1), interpolated between the two nearest. One query per fraction, whatever
+    the number of rows; groups without any value are absent."""
+    group = [values.c[k] for k in keys]
+    column = values.c[value]
+    found: dict[tuple[Any, ...], list[float | None]] = {}
+    for i, fraction in enumerate(fractions):
+        query: Select[Any]
+        if session.get_bind().dialect.name == "postgresql":
+            query = (
+                select(*group, func.percentile_cont(fraction).within_group(column))
+                .where(column.is_not(None))
+                .group_by(*group)
+            )
+        else:
+            query = _percentile_by_rank(values, keys, value, fraction)
+        for *key, result in session.execute(query):
+            found.setdefault(tuple(key), [None] * len(fractions))[i] = float(result) if result is not None else None
+    return found
+
+
+def _percentile_by_rank(values: Subquery, keys: Sequence[str], value: str, fraction: float) -> Select[Any]:
+    """percentile_cont for SQLite: each value's rank in its group (window functions), then the two
+    values around rank fraction × (n - 1) and the interpolation between them."""
+    group = [values.c[k] for k in keys]
+    column = values.c[value]
+    ranked = (
+        select(
+            *group,
+            column.label("v"),
+            (func.row_number().over(partition_by=group, order_by=column) - 1).label("rank"),
+            func.count().over(partition_by=group).label("n"),
+        )
+        .where(column.is_not(None))
+        .subquery()
+    )
+    position = fraction * (ranked.c.n - 1)
+    low = cast(position, Integer)
+    around = (
+        select(
+            *(ranked.c[k] for k in keys),
+            (position - low).label("weight"),
+            func.max(case((ranked.c.rank == low, ranked.c.v))).label("low"),
+            func.max(case((ranked.c.rank == low + 1, ranked.c.v))).label("high"),
+        )
+        .group_by(*(ranked.c[k] for k in keys), ranked.c.n)
+        .subquery()
+    )
+    return select(
+        *(around.c[k] for k in keys),
+        around.c.low + around.c.weight * (func.coalesce(around.c.high, around.c.low) - around.c.low),
+    )
+
+
 def _median_hours_to_acknowledgement(session: Session, cases: Subquery) -> tuple[int, float | None]:
     """How many cases were acknowledged, and the median of their delays in hours, computed by the
     database: the figures read one row, however many cases the queues hold."""
-    dialect = session.get_bind().dialect.name
-    submitted, acknowledged = cases.c.submitted_at, cases.c.acknowledged_at
-    hours: ColumnElement[Any]
-    if dialect == "postgresql":
-        hours = func.extract("epoch", acknowledged - submitted) / 3600
-    else:
-        # SQLite keeps UTC instants as text: julianday() reads them, in days.
-        hours = (func.julianday(acknowledged) - func.julianday(submitted)) * 24
-    delays = select(hours.label("hours")).where(acknowledged.is_not(None)).subquery()
+    hours = hours_between(session, cases.c.submitted_at, cases.c.acknowledged_at)
+    delays = (
+        select(literal(1).label("all"), hours.label("hours")).where(cases.c.acknowledged_at.is_not(None)).subquery()
+    )
     count = session.scalar(select(func.count()).select_from(delays)) or 0
     if count == 0:
         return 0, None
-    if dialect == "postgresql":
-        median = session.scalar(select(func.percentile_cont(0.5).within_group(delays.c.hours)))
-    else:
-        # The middle delay, or the mean of the two middle ones: what percentile_cont(0.5) gives.
-        middle = select(delays.c.hours).order_by(delays.c.hours).limit(2 - count % 2).offset((count - 1) // 2)
-        median = session.scalar(select(func.avg(middle.subquery().c.hours)))
-    return count, float(median) if median is not None else None
+    median = grouped_percentiles(session, delays, ["all"], "hours", [0.5])[(1,)][0]
+    return count, median

@@ -115,8 +115,9 @@ def _sign_in_page(
 
 
 @router.get(DESK_PATH)
-def desk_home(staff: SignedIn) -> Response:  # noqa: ARG001 - the desk's pages replace this
-    return RedirectResponse(ACCOUNT_PATH, status_code=303)
+def desk_home(staff: SignedIn) -> Response:  # noqa: ARG001 - signed in, or sent to sign in
+    # The desk opens on the person's queue (app.web.desk.queue).
+    return RedirectResponse(DESK_PATH + "/file", status_code=303)
 
 
 @router.get(SIGN_IN_PATH)

@@ -17,6 +17,9 @@ from starlette.types import Scope
 
 from app.sourcefiles.web_assets import STATIC_DIR, SWAGGER_UI_VERSION
 from app.web import filing, home, legal, results, schemes, signin, tracking
+from app.web.desk import case as desk_case
+from app.web.desk import indicators as desk_indicators
+from app.web.desk import queue as desk_queue
 from app.web.errors import PageErrors
 from app.web.security import CONTENT_SECURITY_POLICY, PageProtection
 
@@ -91,4 +94,7 @@ def install_pages(app: FastAPI) -> None:
     app.include_router(legal.router)
     app.include_router(signin.router)
     tracking.hide_secret_links_in_logs(signin.LINK_PATH)
+    app.include_router(desk_queue.router)
+    app.include_router(desk_case.router)
+    app.include_router(desk_indicators.router)
     app.add_middleware(PageProtection)

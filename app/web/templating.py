@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from app import french
+from app.clock import PARIS
 from app.sourcefiles.web_assets import DSFR_VERSION
 from app.web.security import csrf_token
 
@@ -46,7 +48,18 @@ def percent(rate: float | None) -> str:
     return "" if rate is None else f"{french.number(rate * 100)}\u00a0%"
 
 
+def paris_day_and_time(value: datetime) -> str:
+    """A stored (UTC) instant as read in France: "30/11/2026 09:00"."""
+    return french.day_and_time(value.astimezone(PARIS))
+
+
+def paris_day(value: datetime) -> str:
+    return french.day(value.astimezone(PARIS).date())
+
+
 templates.env.filters["euros"] = euros
+templates.env.filters["jour_heure_paris"] = paris_day_and_time
+templates.env.filters["jour_paris"] = paris_day
 templates.env.filters["pourcentage"] = percent
 
 

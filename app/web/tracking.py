@@ -65,12 +65,12 @@ class Step:
     label: str
 
 
-def _context(request: Request) -> MatchContext:
+def match_context(request: Request) -> MatchContext:
     context: MatchContext = request.app.state.match_context
     return context
 
 
-def _now(request: Request) -> datetime:
+def now_of(request: Request) -> datetime:
     now: datetime = request.app.state.clock()
     return now
 
@@ -109,7 +109,7 @@ def tracking_page(
 def _tracked(request: Request, session: Session, token: str) -> TrackedCase | Response:
     """The request the link opens; the 404 page (the same as for any missing page) otherwise."""
     try:
-        return read_tracked(session, _context(request), request.app.state.token_key, token, _now(request))
+        return read_tracked(session, match_context(request), request.app.state.token_key, token, now_of(request))
     except TrackingLinkUnknown:
         return private(error_page(request, 404))
 
@@ -177,7 +177,7 @@ async def withdraw(request: Request, token: str, session: Db) -> Response:
         errors = {"raison": request_errors(exc.errors())[0]["message"]}
         return withdraw_page(request, token, tracked, reason=reason, errors=errors, status_code=422)
     try:
-        withdraw_tracked(session, _context(request), request.app.state.token_key, token, change, _now(request))
+        withdraw_tracked(session, match_context(request), request.app.state.token_key, token, change, now_of(request))
     except StaleVersion:
         notice = (
             f"Votre demande a changé pendant que vous lisiez cette page : elle est maintenant « "

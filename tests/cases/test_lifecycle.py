@@ -8,6 +8,7 @@ from itertools import pairwise
 import pytest
 
 from app.cases.lifecycle import (
+    DESK_TABS,
     OPEN_STATUSES,
     STAFF_TRANSITIONS,
     WITHDRAWABLE,
@@ -126,7 +127,14 @@ def test_every_decline_reason_has_a_french_label() -> None:
         "hors_territoire",
         "autre_accompagnement",
         "doublon",
+        "injoignable",
         "autre",
     ]
     assert all(r.label.strip() for r in DeclineReason)
     assert DeclineReason("autre").label == "Autre raison (précisée)"
+    assert DeclineReason("injoignable").label == "Nous n'avons pas pu joindre l'entreprise"
+
+
+def test_every_status_is_in_exactly_one_tab_of_the_desk() -> None:
+    shown = [s for tab in DESK_TABS for s in tab.statuses]
+    assert sorted(shown) == sorted(CaseStatus)

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session, defer
 
 from app.cases.lifecycle import CaseStatus
@@ -30,12 +30,43 @@ class CaseFilters:
     overdue: bool | None = None
     page: int = 1
     per_page: int = 25
+    #: a company name (as the directory gives it) or a SIRET, or part of one
+    search: str | None = None
 
 
-def list_cases(session: Session, ctx: MatchContext, staff: Staff, filters: CaseFilters, now: datetime) -> CasePage:
+def company_name() -> ColumnElement[str]:
+    """The company's name as the directory gave it when the case was filed (none without a SIRET)."""
+    name: ColumnElement[str] = CaseFile.profile["resolved"]["lookup"]["name"].as_string()
+    return name
+
+
+def company_siret() -> ColumnElement[str]:
+    """The SIRET the applicant gave, without spaces."""
+    return func.replace(CaseFile.profile["given"]["siret"].as_string(), " ", "")
+
+
+def search_condition(text: str) -> ColumnElement[bool]:
+    """Cases whose company name contains `text` (any case), or whose SIRET contains its digits."""
+    words = " ".join(text.split())
+    name = company_name()
+    # SQLite's lower() and upper() change ASCII letters only: « DÉCOLLETAGE » is found by
+    # « décolletage » through upper(), « Décolletage » by « DÉCOLLETAGE » through lower().
+    condition = func.lower(name).contains(words.lower(), autoescape=True) | func.upper(name).contains(
+        words.upper(), autoescape=True
+    )
+    digits = words.replace(" ", "")
+    if digits.isdigit():
+        condition = condition | company_siret().contains(digits, autoescape=True)
+    return condition
+
+
+def filtered_cases(staff: Staff, filters: CaseFilters, now: datetime, *, by_status: bool = True) -> Select[CaseFile]:
+    """The cases `staff` reads that pass `filters` (their statuses too, unless `by_status` is False)."""
     query = readable_cases(staff)
-    if filters.statuses:
+    if by_status and filters.statuses:
         query = query.where(CaseFile.status.in_(filters.statuses))
+    if filters.search and filters.search.strip():
+        query = query.where(search_condition(filters.search))
     if filters.ti_id:
         query = query.where(CaseFile.ti_id == filters.ti_id)
     if filters.queue_id:
@@ -49,6 +80,11 @@ def list_cases(session: Session, ctx: MatchContext, staff: Staff, filters: CaseF
     if filters.overdue is not None:
         condition = overdue_condition(now)
         query = query.where(condition if filters.overdue else ~condition)
+    return query
+
+
+def list_cases(session: Session, ctx: MatchContext, staff: Staff, filters: CaseFilters, now: datetime) -> CasePage:
+    query = filtered_cases(staff, filters, now)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = list(
         session.scalars(

@@ -15,7 +15,9 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from app import french
+from app.cases.calendar import calendar_of_commune, working_days_between
 from app.cases.lifecycle import CaseStatus, DeclineReason, IllegalTransition, check_staff_transition, check_withdrawal
+from app.clock import PARIS
 from app.errors import DomainError, ErrorKind, InvalidInput
 from app.models import AccessToken, CaseFile, CaseNote
 from app.schemas.case import (
@@ -35,6 +37,9 @@ from app.services.matching import MatchContext
 from app.services.notifications import status_changed
 from app.services.tokens import Applicant, PartnerSite, Staff
 from app.services.webhooks import WebhookEvent, announce
+
+#: the key, in the detail of the event that acknowledges a case, of the working days it waited
+WORKING_DAYS_TO_ACKNOWLEDGEMENT = "working_days_to_acknowledgement"
 
 
 class TransitionRefused(DomainError):
@@ -89,6 +94,13 @@ def change_status(
         )
     if case.acknowledged_at is None and case.status == CaseStatus.SUBMITTED:
         values["acknowledged_at"] = now
+        # Kept with the event: the indicators count in SQL the cases acknowledged within 3 or 5
+        # working days, which depend on each company's holidays (app.cases.calendar).
+        detail[WORKING_DAYS_TO_ACKNOWLEDGEMENT] = working_days_between(
+            case.submitted_at.astimezone(PARIS).date(),
+            now.astimezone(PARIS).date(),
+            calendar_of_commune(case.commune_code),
+        )
     version = _write(session, case, expected, values, now)
     session.add(status_changed(case, change.to, version, now, change.decline_reason))
     session.add(
