@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
@@ -74,33 +74,60 @@ class FixedParts:
     sources: Markup
 
 
+def deadline_words(days: int | None) -> str | None:
+    """The deadline badge: « clôture dans 12 jours »; nothing beyond the notice period."""
+    if days is None:
+        return None
+    if days == 0:
+        return "clôture aujourd'hui"
+    return "clôture demain" if days == 1 else f"clôture dans {days} jours"
+
+
+@dataclass(frozen=True)
+class VerdictParts:
+    """A card's HTML around its links: the badges, reason and fixed parts (`middle`), the criteria
+    and sources (`end`)."""
+
+    reason: str
+    middle: Markup
+    end: Markup
+
+
 class CardParts:
     """A card's HTML that matches share: each scheme's fixed parts, rendered once per Scheme object
-    (a new catalogue, new objects), and the criteria of a verdict, once per set of the engine's
-    shared results (as the API's EvaluatedParts)."""
+    (a new catalogue, new objects), and the parts that depend on a verdict, once per set of the
+    engine's shared results and deadline (as the API's EvaluatedParts). Only the links that carry
+    the profile are written for each page."""
 
     def __init__(self, max_entries: int = 20_000) -> None:
-        self._memo: IdentityMemo[FixedParts] = IdentityMemo(max_entries)
-        self._criteria: IdentityMemo[Markup] = IdentityMemo(max_entries)
+        self._fixed: IdentityMemo[FixedParts] = IdentityMemo(max_entries)
+        self._verdicts: IdentityMemo[VerdictParts] = IdentityMemo(max_entries)
 
-    def criteria(self, scheme: Scheme, verdict: Verdict) -> Markup:
-        results = (verdict.validity, *verdict.criteria)
-        key = (id(scheme), *map(id, results))
-        found = self._criteria.get(key)
-        if found is not None:
-            return found
-        macros = templates.env.get_template("partials/scheme_card.html").module
-        html: Markup = macros.criteria(_criteria(scheme, verdict))  # type: ignore[attr-defined]
-        return self._criteria.put(key, (scheme, results), html)
+    @staticmethod
+    def _macros() -> Any:
+        return templates.env.get_template("partials/scheme_card.html").module
 
     def of(self, scheme: Scheme) -> FixedParts:
-        found = self._memo.get(id(scheme))
+        found = self._fixed.get(id(scheme))
         if found is not None:
             return found
-        macros = templates.env.get_template("partials/scheme_card.html").module
-        d = scheme.definition
-        parts = FixedParts(macros.kinds(d), macros.body(d), macros.sources(d))  # type: ignore[attr-defined]
-        return self._memo.put(id(scheme), scheme, parts)
+        macros, d = self._macros(), scheme.definition
+        return self._fixed.put(id(scheme), scheme, FixedParts(macros.kinds(d), macros.body(d), macros.sources(d)))
+
+    def verdict(self, scheme: Scheme, verdict: Verdict, closes_in_days: int | None) -> VerdictParts:
+        results = (verdict.validity, *verdict.criteria)
+        key = (id(scheme), closes_in_days, *map(id, results))
+        found = self._verdicts.get(key)
+        if found is not None:
+            return found
+        macros, fixed, reason = self._macros(), self.of(scheme), verdict_reason(verdict)
+        kind = verdict.verdict
+        parts = VerdictParts(
+            reason,
+            macros.middle(BADGE_OF_VERDICT[kind], kind.label, deadline_words(closes_in_days), reason, fixed),
+            macros.end(scheme.definition.name, _criteria(scheme, verdict), fixed),
+        )
+        return self._verdicts.put(key, (scheme, results), parts)
 
 
 CARD_PARTS = CardParts()
@@ -110,22 +137,26 @@ CARD_PARTS = CardParts()
 class SchemeCard:
     scheme: Scheme
     verdict: VerdictKind
-    badge: str
-    reason: str
-    fixed: FixedParts
     closes_in_days: int | None
     matched_needs: Sequence[str]
-    criteria: Markup
+    parts: VerdictParts
     open_today: bool
 
     @property
     def deadline(self) -> str | None:
-        days = self.closes_in_days
-        if days is None:
-            return None
-        if days == 0:
-            return "clôture aujourd'hui"
-        return "clôture demain" if days == 1 else f"clôture dans {days} jours"
+        return deadline_words(self.closes_in_days)
+
+    @property
+    def reason(self) -> str:
+        return self.parts.reason
+
+    @property
+    def middle(self) -> Markup:
+        return self.parts.middle
+
+    @property
+    def end(self) -> Markup:
+        return self.parts.end
 
 
 @dataclass(frozen=True)
@@ -165,15 +196,13 @@ def scheme_card(scheme: Scheme, verdict: Verdict, needs: frozenset[str], as_of: 
     d = scheme.definition
     closes_on = d.validity.closes_on
     days = (closes_on - as_of).days if closes_on is not None else None
+    days = days if days is not None and 0 <= days <= DEADLINE_NOTICE_DAYS else None
     return SchemeCard(
         scheme=scheme,
         verdict=verdict.verdict,
-        badge=BADGE_OF_VERDICT[verdict.verdict],
-        reason=verdict_reason(verdict),
-        fixed=CARD_PARTS.of(scheme),
-        closes_in_days=days if days is not None and 0 <= days <= DEADLINE_NOTICE_DAYS else None,
+        closes_in_days=days,
         matched_needs=[n for n in d.needs if n in needs],
-        criteria=CARD_PARTS.criteria(scheme, verdict),
+        parts=CARD_PARTS.verdict(scheme, verdict, days),
         open_today=verdict.validity.result is not Outcome.NOT_MET,
     )
 
