@@ -220,6 +220,7 @@ def test_the_haut_jura_lead_signs_in_by_e_mail_and_triages_a_morez_request_to_re
     web.check("indicateurs")
     page.get_by_role("link", name="Mon compte").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Mon compte")
+    expect(page.locator("main")).to_contain_text("(chef de projet : Territoire d'industrie Haut-Jura)")
     web.check("compte")
 
 
