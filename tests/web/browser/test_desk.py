@@ -166,9 +166,10 @@ def press(web: Visit, status: CaseStatus) -> None:
     web.page.get_by_role("button", name=STATUS_BUTTON.format(status.label)).click()
 
 
-def badge(web: Visit) -> str:
-    """The case's status as written (the badge shows it in capitals)."""
-    return web.page.locator("main .fr-badges-group .fr-badge").first.text_content() or ""
+def expect_status(web: Visit, status: CaseStatus) -> None:
+    """The case's badge says `status` (as written: the badge shows it in capitals), once the page
+    after the button has arrived (the page before may already say « Le statut est changé »)."""
+    expect(web.page.locator("main .fr-badges-group .fr-badge").first).to_have_text(status.label)
 
 
 def test_the_haut_jura_lead_signs_in_by_e_mail_and_triages_a_morez_request_to_referred(
@@ -202,8 +203,8 @@ def test_the_haut_jura_lead_signs_in_by_e_mail_and_triages_a_morez_request_to_re
     web.check("dossier")
     for status in (CaseStatus.ACKNOWLEDGED, CaseStatus.IN_REVIEW, CaseStatus.REFERRED):
         press(web, status)
+        expect_status(web, status)
         expect(page.locator("main [role='status']")).to_have_text("Le statut est changé.")
-        assert badge(web) == status.label
         web.check(f"dossier-{status.value}")
     expect(page.locator("main .guichet-timeline")).to_contain_text(
         f"Claire Morel : Statut « {CaseStatus.IN_REVIEW.label} » → « {CaseStatus.REFERRED.label} »"
@@ -245,8 +246,8 @@ def test_a_decline_for_another_reason_needs_its_explanation(browse: Browse, desk
         "Votre projet relève du programme régional d'aide au recrutement : nous vous mettons en relation."
     )
     page.get_by_role("button", name="Refuser la demande").click()
+    expect_status(web, CaseStatus.DECLINED)
     expect(page.locator("main [role='status']")).to_have_text("Le statut est changé.")
-    assert badge(web) == CaseStatus.DECLINED.label
     expect(page.locator("main")).to_contain_text(f"{DeclineReason.AUTRE.label} — Votre projet relève")
     assert desk_site.status(case_id) == CaseStatus.DECLINED
     web.check("refusee")
@@ -271,7 +272,7 @@ def test_a_stale_form_shows_what_changed_and_writes_nothing(browse: Browse, desk
     changes = second.page.locator("#changements")
     expect(changes).to_contain_text("Rien n'a été enregistré")
     expect(changes).to_contain_text(f"Statut « {CaseStatus.SUBMITTED.label} » → « {CaseStatus.ACKNOWLEDGED.label} »")
-    assert badge(second) == CaseStatus.ACKNOWLEDGED.label
+    expect_status(second, CaseStatus.ACKNOWLEDGED)
     assert desk_site.status(case_id) == CaseStatus.ACKNOWLEDGED
     assert desk_site.transitions(case_id) == 1
     second.check("dossier-a-change")
