@@ -47,6 +47,7 @@ from app.web.staff_session import (
     safe_next,
 )
 from app.web.templating import render
+from app.web.tracking import match_context
 
 router = APIRouter(include_in_schema=False)
 
@@ -203,6 +204,15 @@ async def use_link(request: Request, token: str, session: Db) -> Response:
 ABSENCE_LABELS = {"absent_from": "Premier jour d'absence", "absent_until": "Dernier jour d'absence"}
 
 
+def _scope_names(request: Request, staff: Staff) -> list[str]:
+    """The member's queues as people name them (Territoires d'industrie, régions), not by their ids."""
+    territories = match_context(request).territories
+    tis, regions = territories.perimeters.territories, territories.geography.regions
+    return [f"Territoire d'industrie {tis[t].name}" if t in tis else t for t in sorted(staff.ti_ids)] + [
+        f"région {regions[r].name}" if r in regions else r for r in sorted(staff.region_codes)
+    ]
+
+
 def _account_page(
     request: Request,
     staff: Staff,
@@ -222,6 +232,7 @@ def _account_page(
             "signin/account.html",
             {
                 "staff": staff,
+                "scope": _scope_names(request, staff),
                 "absence": absence,
                 "errors": errors or {},
                 "labels": ABSENCE_LABELS,

@@ -144,7 +144,7 @@ def test_the_link_received_by_e_mail_opens_a_session_on_the_desk(site: SignInSit
     account = site.client.get("/espace/compte")
     assert account.status_code == 200
     assert "Claire Morel" in text_of(account.text)
-    assert "ti:haut-jura" in text_of(account.text)
+    assert "chef de projet : Territoire d'industrie Haut-Jura" in text_of(account.text)
 
 
 def test_the_session_cookie_is_secure_over_https(site: SignInSite, match_context: MatchContext) -> None:
