@@ -27,10 +27,12 @@ from datetime import datetime
 from typing import Protocol
 
 from fastapi import APIRouter, Request
+from sqlalchemy.orm import Session
 from starlette.responses import RedirectResponse, Response
 
 from app.errors import InvalidInput
 from app.models import StaffMember
+from app.services.mail import email_outbox_counts
 from app.services.sign_in import LinkRefused, TooManyRequests, consume_link, link_request, request_link
 from app.services.sign_in import sign_out_everywhere as forget_sessions
 from app.services.staff import member_of, set_absence, valid_email
@@ -215,6 +217,7 @@ def _scope_names(request: Request, staff: Staff) -> list[str]:
 
 def _account_page(
     request: Request,
+    session: Session,
     staff: Staff,
     member: StaffMember,
     *,
@@ -238,6 +241,8 @@ def _account_page(
                 "labels": ABSENCE_LABELS,
                 "saved": request.query_params.get("absence") == "1",
                 "smtp_configured": bool(_settings(request).smtp_host),
+                # E-mails that wait or were given up: what the desk can see of the outbox.
+                "outbox": email_outbox_counts(session),
             },
             status_code=status_code,
         )
@@ -246,7 +251,7 @@ def _account_page(
 
 @router.get(ACCOUNT_PATH)
 def account(request: Request, staff: SignedIn, session: Db) -> Response:
-    return _account_page(request, staff, member_of(session, request.state.staff_member_id))
+    return _account_page(request, session, staff, member_of(session, request.state.staff_member_id))
 
 
 @router.post(ACCOUNT_PATH + "/absence")
@@ -258,7 +263,7 @@ async def absence(request: Request, staff: SignedIn, session: Db) -> Response:
     except InvalidInput as exc:
         errors = {e["field"]: e["message"] for e in exc.errors}
         member = member_of(session, request.state.staff_member_id)
-        return _account_page(request, staff, member, typed=typed, errors=errors, status_code=422)
+        return _account_page(request, session, staff, member, typed=typed, errors=errors, status_code=422)
     return _private(RedirectResponse(ACCOUNT_PATH + "?absence=1", status_code=303))
 
 

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 import pytest
 from fastapi.testclient import TestClient
 from httpx2 import Response
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from app.db import session_factory, transaction
 from app.main import create_app
@@ -351,3 +351,15 @@ def test_a_member_sets_absence_dates_on_the_account_page(site: SignInSite) -> No
     shown = site.client.get(saved.headers["location"])
     assert "Vos dates d'absence sont enregistrées" in text_of(shown.text)
     assert 'value="2026-12-01"' in shown.text
+
+
+def test_the_account_page_says_when_e_mails_could_not_leave(site: SignInSite) -> None:
+    site.add()
+    site.sign_in()
+    assert "n'a pas pu partir" not in text_of(site.client.get("/espace/compte").text)
+    with transaction(session_factory(site.database.engine), writing=True) as session:
+        session.execute(update(OutboxMessage).values(sent_at=None, failed_at=site.clock.now, attempts=12))
+
+    page = text_of(site.client.get("/espace/compte").text)
+
+    assert "1 e-mail du guichet n'a pas pu partir après plusieurs essais" in page
