@@ -227,10 +227,9 @@ async def file(request: Request, session: Db) -> Response:
             recorder=MATCH_RECORDER,
             key=request.app.state.token_key,
             limits=FilingLimits(settings.filing_per_email_per_day, settings.filing_per_siret_per_day),
-            tracking_link=Links(settings.public_url).tracking,
+            links=Links(settings.public_url),
             now=now,
             as_of=now.astimezone(PARIS).date(),
-            links=Links(settings.public_url),
         )
     except FormErrors as errors:
         return _form_again(request, profile, form, errors.messages)

@@ -13,7 +13,6 @@ and Paris day, so that a stranger who knows an address cannot keep breaking its 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import partial
@@ -73,14 +72,13 @@ async def file_unless_repeated(
     recorder: MatchRecorder,
     key: bytes,
     limits: FilingLimits,
-    tracking_link: Callable[[str], str],
+    links: Links,
     now: datetime,
     as_of: date,
-    links: Links | None = None,
 ) -> FiledCase | Held:
     """The request filed (app.services.cases.filing), unless it repeats one or exceeds a cap."""
     held = await to_thread.run_sync(
-        partial(hold_back, session, ctx, request, key=key, limits=limits, tracking_link=tracking_link, now=now)
+        partial(hold_back, session, ctx, request, key=key, limits=limits, links=links, now=now)
     )
     if held is not None:
         return held
@@ -96,7 +94,7 @@ def hold_back(
     *,
     key: bytes,
     limits: FilingLimits,
-    tracking_link: Callable[[str], str],
+    links: Links,
     now: datetime,
 ) -> Held | None:
     """None when the request may be filed; else the case it repeats, its link sent again."""
@@ -108,15 +106,15 @@ def hold_back(
     asked = set(request.scheme_ids)
     for case_id in by_email:
         if _schemes_of(session, case_id) == asked:
-            return _held(session, ctx, case_id, "repeat", len(by_email), key, tracking_link, now)
+            return _held(session, ctx, case_id, "repeat", len(by_email), key, links, now)
     if len(by_email) >= limits.per_email:
-        return _held(session, ctx, by_email[0], "email_cap", len(by_email), key, tracking_link, now)
+        return _held(session, ctx, by_email[0], "email_cap", len(by_email), key, links, now)
     siret = _siret(request.profile.siret)
     if siret is not None:
         given = func.replace(CaseFile.profile["given"]["siret"].as_string(), " ", "")
         by_siret = _recent(session, given == siret, since)
         if len(by_siret) >= limits.per_siret:
-            return _held(session, ctx, by_siret[0], "siret_cap", len(by_siret), key, tracking_link, now)
+            return _held(session, ctx, by_siret[0], "siret_cap", len(by_siret), key, links, now)
     return None
 
 
@@ -160,10 +158,10 @@ def _held(
     reason: HoldReason,
     count: int,
     key: bytes,
-    tracking_link: Callable[[str], str],
+    links: Links,
     now: datetime,
 ) -> Held:
-    return Held(case_id, reason, count, resend_tracking_link(session, ctx, case_id, key, tracking_link, now))
+    return Held(case_id, reason, count, resend_tracking_link(session, ctx, case_id, key, links, now))
 
 
 def resend_tracking_link(
@@ -171,7 +169,7 @@ def resend_tracking_link(
     ctx: MatchContext,
     case_id: uuid.UUID,
     key: bytes,
-    tracking_link: Callable[[str], str],
+    links: Links,
     now: datetime,
 ) -> bool:
     """A new tracking token for the case, its link written to the outbox for the case's applicant.
@@ -200,7 +198,7 @@ def resend_tracking_link(
                     case_id=case_id,
                     queue_id=case.queue_id,
                     subject="Votre demande au guichet Territoires d'industrie : son lien de suivi",
-                    body=_body(ctx, session, case, tracking_link(token)),
+                    body=_body(ctx, session, case, links.tracking(token)),
                     created_at=now,
                 )
             )

@@ -17,9 +17,12 @@ from app.db import session_factory, transaction
 from app.models import CaseFile, OutboxMessage
 from app.schemas.case import CaseRequest
 from app.services.cases.repeats import TRACKING_LINK_KIND, FilingLimits, Held, file_unless_repeated, hold_back
+from app.services.notifications import Links
 from app.services.tokens import Applicant, Unauthenticated, authenticate
 from tests.case_desk import Desk, case_body
 
+#: where the links sent again point
+LINKS = Links("https://guichet.example")
 LIMITS = FilingLimits(per_email=3, per_siret=3)
 EMAIL = "camille.exemple@entreprise-test.fr"
 SIRET = "732 829 320 00074"
@@ -52,7 +55,7 @@ def held(desk: Desk, case_request: CaseRequest) -> Held | None:
             case_request,
             key=desk.key,
             limits=LIMITS,
-            tracking_link=lambda token: f"https://guichet.example/suivi/{token}",
+            links=LINKS,
             now=desk.clock.now,
         )
 
@@ -177,7 +180,7 @@ def test_a_double_click_files_one_request(desk: Desk) -> None:
                     recorder=MATCH_RECORDER,
                     key=desk.key,
                     limits=LIMITS,
-                    tracking_link=lambda token: f"https://guichet.example/suivi/{token}",
+                    links=LINKS,
                     now=desk.clock.now,
                     as_of=desk.clock.now.date(),
                 )
