@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -29,14 +28,15 @@ from app.rules.verdict import Verdict, VerdictKind, verdict_reason
 from app.schemas.case import CaseRequest
 from app.services.cases.filing import IneligibleSchemeAsked
 from app.services.cases.repeats import FilingLimits, Held, file_unless_repeated
-from app.services.matching import MatchContext, MatchOutcome, match_profile
+from app.services.matching import MatchOutcome, match_profile
 from app.services.notifications import Links
 from app.settings import Settings
+from app.web.application import Db, match_context, now_of, private
 from app.web.home import profile_page
 from app.web.profile_form import FormErrors, ProfileForm, domain_errors, match_request
 from app.web.security import protected_form
 from app.web.templating import render
-from app.web.tracking import Db, private, tracking_path
+from app.web.tracking import tracking_path
 
 router = APIRouter(include_in_schema=False)
 
@@ -122,11 +122,6 @@ def _verdict_in_words(verdict: Verdict) -> str:
     return reason if verdict.verdict is VerdictKind.UNDETERMINED else f"{verdict.verdict.label.capitalize()} : {reason}"
 
 
-def _context(request: Request) -> MatchContext:
-    context: MatchContext = request.app.state.match_context
-    return context
-
-
 def filing_page(
     request: Request,
     profile: ProfileForm,
@@ -161,7 +156,7 @@ def filing_page(
 
 def _matched(request: Request, profile: ProfileForm) -> MatchOutcome | Response:
     """The match of the profile, as on the results page; the home form with its errors otherwise."""
-    context = _context(request)
+    context = match_context(request)
     try:
         return match_profile(context, match_request(context, profile), as_of=today_in_paris())
     except FormErrors as errors:
@@ -214,9 +209,9 @@ async def file(request: Request, session: Db) -> Response:
     if data.get(HONEYPOT):
         # A robot: answered as if filed, so that it learns nothing; nothing is kept, nothing logged.
         return private(render(request, "filing_received.html"))
-    context = _context(request)
+    context = match_context(request)
     settings: Settings = request.app.state.settings
-    now: datetime = request.app.state.clock()
+    now = now_of(request)
     try:
         profile_request = match_request(context, profile).model_dump(mode="json", exclude_none=True)
         filed = await file_unless_repeated(

@@ -11,7 +11,8 @@ from starlette.responses import RedirectResponse, Response
 from app.clock import today_in_paris
 from app.errors import DomainError
 from app.services.companies import get_company
-from app.services.matching import MatchContext, match_profile
+from app.services.matching import match_profile
+from app.web.application import match_context
 from app.web.profile_form import FormErrors, ProfileForm, domain_errors, match_request
 from app.web.security import protected_form
 from app.web.templating import render
@@ -34,11 +35,6 @@ PROFILE_LABELS: dict[str, Any] = {
 }
 
 
-def _context(request: Request) -> MatchContext:
-    context: MatchContext = request.app.state.match_context
-    return context
-
-
 def profile_page(
     request: Request,
     form: ProfileForm,
@@ -50,7 +46,7 @@ def profile_page(
     directory_problem: str | None = None,
 ) -> Response:
     """The home page's form, with what was typed, the errors next to their fields, and the choices to make."""
-    context = _context(request)
+    context = match_context(request)
     errors = errors or FormErrors()
     needs = [(n.code, n.label, n.description) for n in context.catalogue.needs.needs.values()]
     return render(
@@ -83,7 +79,7 @@ async def start(request: Request) -> Response:
     siret = str(data.get("siret") or "").strip()
     if siret and not data.get("siret_lu"):
         return await _read_siret(request, form, siret)
-    context = _context(request)
+    context = match_context(request)
     try:
         request_model = match_request(context, form)
         outcome = match_profile(context, request_model, as_of=today_in_paris())
@@ -100,7 +96,7 @@ async def start(request: Request) -> Response:
 
 async def _read_siret(request: Request, form: ProfileForm, siret: str) -> Response:
     """The directory's record shown in the form's fields, each one correctable; a failure never blocks."""
-    context = _context(request)
+    context = match_context(request)
     try:
         company = await get_company(context.territories, context.naf, request.app.state.sirene, siret)
     except DomainError as exc:

@@ -12,9 +12,9 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from app.clock import today_in_paris
-from app.services.matching import MatchContext
 from app.services.schemes import scheme_sheets
 from app.settings import Settings
+from app.web.application import match_context
 from app.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -65,7 +65,7 @@ async def accessibility(request: Request) -> Response:
 
 @router.get("/mentions-legales")
 async def legal_notice(request: Request) -> Response:
-    context: MatchContext = request.app.state.match_context
+    context = match_context(request)
     return render(
         request,
         "legal/notice.html",
@@ -80,7 +80,7 @@ async def personal_data(request: Request) -> Response:
 
 @router.get("/plan-du-site")
 async def site_map(request: Request) -> Response:
-    context: MatchContext = request.app.state.match_context
+    context = match_context(request)
     return render(
         request,
         "legal/site_map.html",

@@ -25,6 +25,7 @@ from app.rules.outcome import CriterionResult, Outcome
 from app.rules.questions import RankedQuestion
 from app.rules.verdict import Verdict, VerdictKind, verdict_reason
 from app.services.matching import MatchContext, MatchOutcome, match_profile
+from app.web.application import match_context
 from app.web.home import profile_page
 from app.web.profile_form import ANSWER_PREFIX, NO, YES, FormErrors, ProfileForm, domain_errors, match_request
 from app.web.templating import render, templates
@@ -266,7 +267,7 @@ def _filters(request: Request) -> Filters:
 
 @router.get("/resultats")
 async def results(request: Request) -> Response:
-    context: MatchContext = request.app.state.match_context
+    context = match_context(request)
     form = ProfileForm.read(request.query_params)
     try:
         outcome = match_profile(context, match_request(context, form), as_of=today_in_paris())

@@ -10,8 +10,8 @@ from starlette.responses import Response
 from app.catalogue.scheme import APPLICANT_LABELS
 from app.clock import today_in_paris
 from app.rules.outcome import Outcome
-from app.services.matching import MatchContext
 from app.services.schemes import scheme_sheet, scheme_sheets
+from app.web.application import match_context
 from app.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -39,14 +39,9 @@ def results_link(value: str | None) -> str | None:
     return f"{RESULTS_PATH}?{parts.query}" if parts.query else RESULTS_PATH
 
 
-def _context(request: Request) -> MatchContext:
-    context: MatchContext = request.app.state.match_context
-    return context
-
-
 @router.get("/dispositifs")
 async def scheme_list(request: Request) -> Response:
-    context = _context(request)
+    context = match_context(request)
     as_of = today_in_paris()
     return render(
         request,
@@ -63,7 +58,7 @@ async def scheme_list(request: Request) -> Response:
 @router.get("/dispositifs/{scheme_id}")
 async def scheme_page(request: Request, scheme_id: str) -> Response:
     # An unknown id raises the service's SchemeNotFound: the DSFR 404 page, with its French detail.
-    sheet = scheme_sheet(_context(request).catalogue, scheme_id, today_in_paris())
+    sheet = scheme_sheet(match_context(request).catalogue, scheme_id, today_in_paris())
     return render(
         request,
         "scheme.html",

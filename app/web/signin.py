@@ -23,7 +23,6 @@ sessions, sign-out everywhere and the desk's `SignedIn` stay as they are.
 from __future__ import annotations
 
 import re
-from datetime import datetime
 from typing import Protocol
 
 from fastapi import APIRouter, Request
@@ -38,6 +37,7 @@ from app.services.sign_in import sign_out_everywhere as forget_sessions
 from app.services.staff import member_of, set_absence, valid_email
 from app.services.tokens import Staff
 from app.settings import Settings
+from app.web.application import match_context, now_of
 from app.web.security import protected_form
 from app.web.staff_session import (
     DESK_PATH,
@@ -49,7 +49,6 @@ from app.web.staff_session import (
     safe_next,
 )
 from app.web.templating import render
-from app.web.tracking import match_context
 
 router = APIRouter(include_in_schema=False)
 
@@ -74,11 +73,6 @@ class EmailedLink:
 
     name = "lien-email"
     router = router
-
-
-def _now(request: Request) -> datetime:
-    now: datetime = request.app.state.clock()
-    return now
 
 
 def _settings(request: Request) -> Settings:
@@ -145,7 +139,7 @@ async def ask_link(request: Request, session: Db) -> Response:
         client=request.client.host if request.client else "",
         next_path=suite,
         link_url=public_url + LINK_PATH,
-        now=_now(request),
+        now=now_of(request),
     )
     if isinstance(outcome, TooManyRequests):
         minutes = max(1, round(outcome.retry_after.total_seconds() / 60))
@@ -184,7 +178,7 @@ def follow_link(request: Request, token: str, session: Db) -> Response:
     try:
         if not _TOKEN.match(token):
             raise LinkRefused("unknown")
-        link_request(session, request.app.state.token_key, token, _now(request))
+        link_request(session, request.app.state.token_key, token, now_of(request))
     except LinkRefused as refused:
         return _refused_page(request, refused)
     return _private(render(request, "signin/confirm.html", {"action": LINK_PATH + token}))
@@ -196,7 +190,7 @@ async def use_link(request: Request, token: str, session: Db) -> Response:
     try:
         if not _TOKEN.match(token):
             raise LinkRefused("unknown")
-        member, next_path = consume_link(session, request.app.state.token_key, token, _now(request))
+        member, next_path = consume_link(session, request.app.state.token_key, token, now_of(request))
     except LinkRefused as refused:
         return _refused_page(request, refused)
     open_session(request, member.id)
@@ -277,6 +271,6 @@ async def sign_out(request: Request) -> Response:
 @router.post(DESK_PATH + "/deconnexion-partout")
 async def sign_out_everywhere(request: Request, session: Db, staff: SignedIn) -> Response:  # noqa: ARG001
     await protected_form(request)
-    forget_sessions(session, request.state.staff_member_id, _now(request))
+    forget_sessions(session, request.state.staff_member_id, now_of(request))
     close_session(request)
     return _private(RedirectResponse(SIGN_IN_PATH + "?sortie=partout", status_code=303))

@@ -27,6 +27,7 @@ from app.errors import DomainError, ErrorKind
 from app.services.sign_in import SESSION_IDLE, SessionRefused, session_member
 from app.services.staff import desk_principal
 from app.services.tokens import Staff
+from app.web.application import now_of
 from app.web.security import cookie_header, set_cookie_later
 
 SESSION_COOKIE = "guichet_session"
@@ -43,11 +44,6 @@ class NotSignedIn(DomainError):
     kind = ErrorKind.UNAUTHENTICATED
     slug = "connexion-requise"
     title = "Connexion requise"
-
-
-def _now(request: Request) -> datetime:
-    now: datetime = request.app.state.clock()
-    return now
 
 
 def _signature(key: bytes, payload: str) -> str:
@@ -83,7 +79,7 @@ def _read_cookie(key: bytes, value: str) -> tuple[uuid.UUID, datetime, datetime]
 
 def open_session(request: Request, member_id: uuid.UUID) -> None:
     """The answer to `request` opens a session for the member (a sign-in method knows who it is)."""
-    now = _now(request)
+    now = now_of(request)
     value = _cookie_value(request.app.state.token_key, member_id, now, now)
     set_cookie_later(request, cookie_header(request, SESSION_COOKIE, value, max_age=int(SESSION_IDLE.total_seconds())))
 
@@ -104,7 +100,7 @@ def signed_in(request: Request, session: Db) -> Staff:
     if found is None:
         raise NotSignedIn("Connectez-vous à l'espace des chefs de projet pour ouvrir cette page.")
     member_id, opened_at, seen_at = found
-    now = _now(request)
+    now = now_of(request)
     try:
         member = session_member(session, member_id, opened_at, seen_at, now)
     except SessionRefused as exc:

@@ -11,33 +11,25 @@ import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 from starlette.responses import RedirectResponse, Response
 
 from app.cases.lifecycle import CaseStatus
 from app.clock import PARIS
-from app.db import db_session
 from app.problems import request_errors
 from app.schemas.case import WithdrawIn
 from app.services.cases.tracking import TrackedCase, TrackingLinkUnknown, read_tracked, withdraw_tracked
 from app.services.cases.transitions import StaleVersion, TransitionRefused
-from app.services.matching import MatchContext
 from app.services.notifications import TRACKING_PATH
+from app.web.application import Db, match_context, now_of, private
 from app.web.errors import error_page
 from app.web.security import protected_form
 from app.web.templating import render
 
 router = APIRouter(include_in_schema=False)
-
-# The commit happens when the route returns, before the answer is sent (as for the API).
-Db = Annotated[Session, Depends(db_session, scope="function")]
-
-#: a page that holds a secret link and a person's request: kept by no cache, listed by no search engine
-PRIVATE_HEADERS = {"Cache-Control": "no-store", "X-Robots-Tag": "noindex"}
 
 #: what the applicant reads of where its request went
 DESTINATIONS = {
@@ -54,25 +46,10 @@ def tracking_path(token: str) -> str:
     return f"{TRACKING_PATH}{token}"
 
 
-def private(response: Response) -> Response:
-    response.headers.update(PRIVATE_HEADERS)
-    return response
-
-
 @dataclass(frozen=True)
 class Step:
     at: datetime
     label: str
-
-
-def match_context(request: Request) -> MatchContext:
-    context: MatchContext = request.app.state.match_context
-    return context
-
-
-def now_of(request: Request) -> datetime:
-    now: datetime = request.app.state.clock()
-    return now
 
 
 def tracking_page(

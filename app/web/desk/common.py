@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from app.web.application import Db, match_context, now_of, private
 from app.web.staff_session import DESK_PATH
-from app.web.tracking import Db, match_context, now_of, private
 
 __all__ = ["DESK_PATH", "Db", "match_context", "now_of", "private"]
 
