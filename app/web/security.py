@@ -41,7 +41,9 @@ class FormExpired(DomainError):
 
 
 class PageProtection:
-    """Adds the security headers (a route may set its own CSP first) and the CSRF cookie when missing."""
+    """Adds the security headers (a route may set its own CSP first) and the cookies decided on while
+    answering (a session refreshed, the CSRF cookie a page's form made): an answer without a form,
+    the API's among them, reads no cookie and makes none."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -50,12 +52,7 @@ class PageProtection:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request = Request(scope)
-        cookie = request.cookies.get(CSRF_COOKIE, "")
-        fresh = not _well_formed(cookie)
-        if fresh:
-            cookie = secrets.token_urlsafe(32)
-        scope.setdefault("state", {})["csrf_cookie"] = cookie
+        state = scope.setdefault("state", {})
 
         async def sending(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -63,16 +60,10 @@ class PageProtection:
                 for name, value in SECURITY_HEADERS.items():
                     if name not in headers:
                         headers[name] = value
-                # Only pages carry forms: the API's answers set no cookie.
-                # Cookies a dependency decided on (a session refreshed): a route that returns its own
+                # Cookies decided on while answering: a route that returns its own
                 # response drops those of FastAPI's sub-response.
-                for later in scope["state"].get("set_cookies", ()):
+                for later in state.get("set_cookies", ()):
                     headers.append("set-cookie", later)
-                if fresh and headers.get("content-type", "").startswith("text/html"):
-                    # Behind the reverse proxy the scheme is https (uvicorn reads X-Forwarded-Proto):
-                    # a plain-http cookie is only for a service tried on the developer's machine.
-                    secure = "; Secure" if request.url.scheme == "https" else ""
-                    headers.append("set-cookie", f"{CSRF_COOKIE}={cookie}; Path=/; HttpOnly; SameSite=Lax{secure}")
             await send(message)
 
         await self.app(scope, receive, sending)
@@ -83,11 +74,13 @@ def set_cookie_later(request: Request, header: str) -> None:
     request.scope.setdefault("state", {}).setdefault("set_cookies", []).append(header)
 
 
-def cookie_header(request: Request, name: str, value: str, *, max_age: int) -> str:
-    """An HttpOnly, SameSite=Lax cookie for the whole site; Secure unless served over plain http
-    (a service tried on the developer's machine: behind the reverse proxy the scheme is https)."""
+def cookie_header(request: Request, name: str, value: str, *, max_age: int | None = None) -> str:
+    """An HttpOnly, SameSite=Lax cookie for the whole site (kept for the browser's session when no
+    `max_age`); Secure unless served over plain http (a service tried on the developer's machine:
+    behind the reverse proxy the scheme is https)."""
     secure = "; Secure" if request.url.scheme == "https" else ""
-    return f"{name}={value}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}"
+    lasting = f"; Max-Age={max_age}" if max_age is not None else ""
+    return f"{name}={value}; Path=/{lasting}; HttpOnly; SameSite=Lax{secure}"
 
 
 def _well_formed(cookie: str) -> bool:
@@ -99,10 +92,16 @@ def _signed(key: bytes, cookie: str) -> str:
 
 
 def csrf_token(request: Request) -> str:
-    """The value every POST form of this page carries in its hidden `csrf_token` field."""
-    cookie = getattr(request.state, "csrf_cookie", None)
-    # An error page drawn before the protection ran carries no form.
-    return _signed(request.app.state.token_key, cookie) if cookie else ""
+    """The value every POST form of this page carries in its hidden `csrf_token` field; the cookie it
+    is signed from is the browser's, or a new one that the answer sets (PageProtection)."""
+    cookie: str | None = getattr(request.state, "csrf_cookie", None)
+    if cookie is None:
+        sent = request.cookies.get(CSRF_COOKIE, "")
+        cookie = sent if _well_formed(sent) else secrets.token_urlsafe(32)
+        request.state.csrf_cookie = cookie
+        if cookie != sent:
+            set_cookie_later(request, cookie_header(request, CSRF_COOKIE, cookie))
+    return _signed(request.app.state.token_key, cookie)
 
 
 async def protected_form(request: Request) -> FormData:
