@@ -28,7 +28,8 @@ from app.services.cases.access import CaseNotFound
 from app.services.cases.desk_case import desk_case
 from app.services.matching import MatchContext
 from app.services.tokens import Staff
-from app.web.desk.common import CASES_PATH, Db, case_path, match_context, now_of, private
+from app.web.application import Db, match_context, now_of, private
+from app.web.desk.common import CASES_PATH, case_path
 from app.web.errors import error_page
 from app.web.security import protected_form
 from app.web.staff_session import SignedIn

@@ -13,8 +13,9 @@ from starlette.responses import Response
 from app import french
 from app.services.indicators import ACKNOWLEDGED_WITHIN, OUTCOMES, Indicators, MonthTi, indicators
 from app.services.tokens import Staff
+from app.web.application import Db, match_context, now_of, private
 from app.web.desk.charts import BarChart, bar_chart
-from app.web.desk.common import INDICATORS_PATH, Db, match_context, now_of, private
+from app.web.desk.common import INDICATORS_PATH
 from app.web.staff_session import SignedIn
 from app.web.templating import percent, render
 

@@ -10,7 +10,8 @@ from starlette.responses import Response
 from app.cases.lifecycle import DESK_TABS
 from app.services.cases.desk_queue import queue_page, tab_of
 from app.services.cases.queries import CaseFilters
-from app.web.desk.common import QUEUE_PATH, Db, case_path, match_context, now_of, private
+from app.web.application import Db, match_context, now_of, private
+from app.web.desk.common import QUEUE_PATH, case_path
 from app.web.staff_session import SignedIn
 from app.web.templating import render
 
