@@ -30,6 +30,7 @@ from app.company.identifiers import InvalidIdentifier, validate_siret
 from app.models import CaseFile, CaseScheme, OutboxMessage
 from app.schemas.case import CaseRequest, FiledCase
 from app.services.cases.filing import MatchRecorder, file_case
+from app.services.cases.queries import company_siret
 from app.services.matching import MatchContext
 from app.services.notifications import Links
 from app.services.tokens import TRACKING_PREFIX, new_token, token_digest
@@ -111,8 +112,7 @@ def hold_back(
         return _held(session, ctx, by_email[0], "email_cap", len(by_email), key, links, now)
     siret = _siret(request.profile.siret)
     if siret is not None:
-        given = func.replace(CaseFile.profile["given"]["siret"].as_string(), " ", "")
-        by_siret = _recent(session, given == siret, since)
+        by_siret = _recent(session, company_siret() == siret, since)
         if len(by_siret) >= limits.per_siret:
             return _held(session, ctx, by_siret[0], "siret_cap", len(by_siret), key, links, now)
     return None
