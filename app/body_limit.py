@@ -20,10 +20,20 @@ class BodySizeLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = dict(scope.get("headers", ())).get(b"content-length")
+        declared = chunked = None
+        for name, value in scope["headers"]:
+            if name == b"content-length":
+                declared = value
+            elif name == b"transfer-encoding":
+                chunked = value
         # A Content-Length of thousands of digits is too large, not a number to convert.
         if declared is not None and declared.isdigit() and (len(declared) > 18 or int(declared) > self.max_bytes):
             await self._refuse(scope, receive, send)
+            return
+        if declared is not None and declared.isdigit() and chunked is None:
+            # The server hands the application no more than the declared length (what follows is
+            # the next request): a body within the limit needs no counting.
+            await self.app(scope, receive, send)
             return
         received = 0
         exceeded = False

@@ -179,6 +179,17 @@ def create_app(
     app.state.database = database
     app.state.clock = clock
     app.state.rate_limits = RateLimits(settings)
+    # The API's routes before the pages': a request is matched against the routes in turn, and the
+    # API is what partners call on every page view of theirs.
+    app.include_router(health.router)
+    app.include_router(territories.router)
+    app.include_router(matching.router)
+    app.include_router(companies.router)
+    app.include_router(schemes.router)
+    app.include_router(cases.router)
+    app.include_router(partner.router)
+    app.include_router(personal_data.router)
+    app.include_router(stats.router)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(MethodsOfPath, routes=app.routes)
     # Answers and pages are kilobytes of repetitive text: compressed when the client accepts it.
@@ -197,14 +208,5 @@ def create_app(
             allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "If-Match", "If-None-Match"],
             expose_headers=["ETag", "Location", "Idempotent-Replayed", "Retry-After", "RateLimit", "RateLimit-Policy"],
         )
-    app.include_router(health.router)
-    app.include_router(territories.router)
-    app.include_router(matching.router)
-    app.include_router(companies.router)
-    app.include_router(schemes.router)
-    app.include_router(cases.router)
-    app.include_router(partner.router)
-    app.include_router(personal_data.router)
-    app.include_router(stats.router)
     document_errors(app)
     return app

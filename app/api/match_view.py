@@ -15,18 +15,19 @@ They belong to the API, not to the engine or the catalogue, which know nothing o
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Mapping
-from typing import Any, Generic, Literal, TypeVar
+from typing import Any, Generic, Literal, TypeVar, cast
 
 from pydantic_core import to_json
 
 from app.catalogue.loader import Scheme
 from app.catalogue.scheme import SchemeFile
+from app.company.naf import NafCode
 from app.rules import facts as F  # noqa: N812 - the short name of the fact ids
 from app.rules.outcome import CriterionResult, Outcome
 from app.rules.questions import RankedQuestion
 from app.rules.verdict import Verdict, VerdictKind, verdict_reason
 from app.services.companies import insee_category
-from app.services.matching import MatchContext, MatchOutcome, ProfileFacts
+from app.services.matching import MatchContext, MatchOutcome, Origin, ProfileFacts
 from app.services.prefill import Lookup
 from app.services.territories import commune_out
 
@@ -65,17 +66,24 @@ class IdentityMemo(Generic[V]):
         return value
 
 
-class CriterionViews:
-    """Criterion results rendered as JSON data, by result and source address."""
+class Memoised(Generic[V]):
+    """A view's memo, counted and emptied by the tests."""
 
-    def __init__(self, max_entries: int = 100_000) -> None:
-        self._memo: IdentityMemo[Json] = IdentityMemo(max_entries)
+    def __init__(self, max_entries: int) -> None:
+        self._memo: IdentityMemo[V] = IdentityMemo(max_entries)
 
     def __len__(self) -> int:
         return len(self._memo)
 
     def clear(self) -> None:
         self._memo.clear()
+
+
+class CriterionViews(Memoised[Json]):
+    """Criterion results rendered as JSON data, by result and source address."""
+
+    def __init__(self, max_entries: int = 100_000) -> None:
+        super().__init__(max_entries)
 
     def render(self, result: CriterionResult, urls: Mapping[str, str]) -> Json:
         # Two schemes may give one source id different addresses: the address is in the key.
@@ -98,7 +106,7 @@ class CriterionViews:
         return self._memo.put(key, result, view)
 
 
-class PublishedParts:
+class PublishedParts(Memoised[bytes]):
     """The fixed part of each scheme in a match result, serialised once per Scheme object.
 
     The bytes are the members of a JSON object (`"summary": …, "benefits": […], …`), to be
@@ -108,13 +116,7 @@ class PublishedParts:
 
     def __init__(self, render: Callable[[Scheme], Json], max_entries: int = 20_000) -> None:
         self._render = render
-        self._memo: IdentityMemo[bytes] = IdentityMemo(max_entries)
-
-    def __len__(self) -> int:
-        return len(self._memo)
-
-    def clear(self) -> None:
-        self._memo.clear()
+        super().__init__(max_entries)
 
     def of(self, scheme: Scheme) -> bytes:
         found = self._memo.get(id(scheme))
@@ -123,7 +125,7 @@ class PublishedParts:
         return self._memo.put(id(scheme), scheme, to_json(self._render(scheme))[1:-1])
 
 
-class EvaluatedParts:
+class EvaluatedParts(Memoised[bytes]):
     """`"criteria":[…],"validity":{…}` of a scheme's verdict, serialised once per set of shared results.
 
     Equal profiles, and profiles that differ only in facts a scheme does not read, give that
@@ -134,13 +136,7 @@ class EvaluatedParts:
         self._views = views
         #: the summary answer lists only the criteria that are not met or unknown
         self._unmet_only = unmet_only
-        self._memo: IdentityMemo[bytes] = IdentityMemo(max_entries)
-
-    def __len__(self) -> int:
-        return len(self._memo)
-
-    def clear(self) -> None:
-        self._memo.clear()
+        super().__init__(max_entries)
 
     def of(self, scheme: Scheme, verdict: Verdict) -> bytes:
         criteria, validity = verdict.criteria, verdict.validity
@@ -267,20 +263,52 @@ def _question(q: RankedQuestion) -> Json:
     }
 
 
+class SchemeEntries(Memoised[bytes]):
+    """Each scheme's entry in a match answer, serialised once per verdict, needs served and detail.
+
+    Verdicts are shared between matches (the engine's ResultCache): profiles that differ only in
+    facts a scheme does not read, and ask for the same needs it serves, share its entry.
+    """
+
+    def __init__(self, max_entries: int = 50_000) -> None:
+        super().__init__(max_entries)
+
+    def of(self, scheme: Scheme, verdict: Verdict, relevance: float, needs: frozenset[str], detail: Detail) -> bytes:
+        served = needs & scheme.needs
+        key = (id(scheme), id(verdict), relevance, served, detail)
+        found = self._memo.get(key)
+        if found is not None:
+            return found
+        return self._memo.put(key, (scheme, verdict), scheme_json(scheme, verdict, relevance, served, detail))
+
+
+SCHEME_ENTRIES = SchemeEntries()
+
+
+class AnswerParts(Memoised[Any]):
+    """Parts of the answer's head made from objects that live longer than a request: the reference
+    data (a commune, a NAF code) and the ranked questions (shared between matches by the engine's
+    ResultCache). Each is rendered once per object, as JSON data that the answer then includes."""
+
+    def __init__(self, max_entries: int = 50_000) -> None:
+        super().__init__(max_entries)
+
+    def of(self, kind: str, owners: tuple[object, ...], render: Callable[[], V]) -> V:
+        """`render()`, once per `kind` and `owners` (by identity; they are kept alive with it)."""
+        key = (kind, *map(id, owners))
+        found = self._memo.get(key)
+        if found is not None:
+            return cast("V", found)
+        return cast("V", self._memo.put(key, owners, render()))
+
+
+ANSWER_PARTS = AnswerParts()
+
+
 def match_json(ctx: MatchContext, outcome: MatchOutcome, detail: Detail = "summary") -> bytes:
-    needs = outcome.profile.needs
-    results = b",".join(scheme_json(s, v, r, needs, detail) for s, v, r in outcome.verdicts)
-    answer = _answer_without_results(ctx, outcome)
-    if detail == "summary":
-        # Which schemes a question settles is in each scheme's criteria (`missing`).
-        for question in answer["questions"]:
-            del question["scheme_ids"]
-        # Where a fact comes from, without the fields that say nothing (no date, no note).
-        answer["provenance"] = {
-            path: {key: value for key, value in origin.items() if value not in (None, [])}
-            for path, origin in answer["provenance"].items()
-        }
-    head = to_json(answer)
+    needs, entry = outcome.profile.needs, SCHEME_ENTRIES.of
+    results = b",".join(entry(s, v, r, needs, detail) for s, v, r in outcome.verdicts)
+    head = to_json(_answer_without_results(ctx, outcome, detail))
     return head[:-1] + b',"results":[' + results + b"]}"
 
 
@@ -297,16 +325,28 @@ def _lookup(lookup: Lookup) -> Json:
     }
 
 
-def _provenance(profile: ProfileFacts) -> Json:
+def _provenance(profile: ProfileFacts, detail: Detail) -> Json:
     found = profile.lookup.facts.establishment if profile.lookup.facts else None
     data_date = found.data_date.isoformat() if found and found.data_date else None
-    return {
-        path: {
+
+    def origin_json(origin: Origin) -> Json:
+        view: Json = {
             "source": origin.source,
             "data_date": data_date if origin.source == "sirene" else None,
             "derived_from": list(origin.derived_from),
             "note": origin.note,
         }
+        if detail == "summary":
+            # Where a fact comes from, without the fields that say nothing (no date, no note).
+            return {key: value for key, value in view.items() if value not in (None, [])}
+        return view
+
+    # Most origins are the service's constants (the applicant, the commune): rendered once each.
+    part = ANSWER_PARTS.of
+    return {
+        path: origin_json(origin)
+        if origin.source == "sirene"
+        else part(f"origin-{detail}", (origin,), lambda origin=origin: origin_json(origin))  # type: ignore[misc]
         for path, origin in profile.provenance.items()
     }
 
@@ -317,34 +357,47 @@ def _insee_category(profile: ProfileFacts) -> Json | None:
     return category.model_dump(mode="json") if category else None
 
 
-def _answer_without_results(ctx: MatchContext, outcome: MatchOutcome) -> Json:
+def _naf_json(naf: NafCode) -> Json:
+    return {
+        "code": naf.code,
+        "label": naf.label,
+        "section": naf.section,
+        "section_label": naf.section_label,
+        "division": naf.division,
+        "division_label": naf.division_label,
+    }
+
+
+def _questions_json(questions: tuple[RankedQuestion, ...], detail: Detail) -> list[Json]:
+    if detail == "summary":
+        # Which schemes a question settles is in each scheme's criteria (`missing`).
+        return [{key: value for key, value in _question(q).items() if key != "scheme_ids"} for q in questions]
+    return [_question(q) for q in questions]
+
+
+def _answer_without_results(ctx: MatchContext, outcome: MatchOutcome, detail: Detail = "full") -> Json:
     profile = outcome.profile
     needs = ctx.catalogue.needs.needs
     naf = profile.naf
     out_of_scope = outcome.out_of_scope
+    part, territories, commune = ANSWER_PARTS.of, ctx.territories, profile.commune
     return {
         "as_of": outcome.as_of.isoformat(),
         "catalogue_version": ctx.catalogue.version,
         "lookup": _lookup(profile.lookup),
-        "provenance": _provenance(profile),
+        "provenance": _provenance(profile, detail),
         "warnings": list(profile.warnings),
-        "territory": commune_out(ctx.territories, profile.commune).model_dump(mode="json"),
+        # The territories are the same object for the life of the process, a commune's part with them.
+        "territory": part(
+            "territory", (territories, commune), lambda: commune_out(territories, commune).model_dump(mode="json")
+        ),
         "company": {
             "category": {
                 "possible": [c for c in F.CompanyCategory if c in profile.size.possible],
                 "label": profile.size.label,
                 "reason": profile.size.reason,
             },
-            "naf": {
-                "code": naf.code,
-                "label": naf.label,
-                "section": naf.section,
-                "section_label": naf.section_label,
-                "division": naf.division,
-                "division_label": naf.division_label,
-            }
-            if naf
-            else None,
+            "naf": part("naf", (naf,), lambda: _naf_json(naf)) if naf else None,
             "insee_category": _insee_category(profile),
         },
         "needs": {
@@ -354,7 +407,9 @@ def _answer_without_results(ctx: MatchContext, outcome: MatchOutcome) -> Json:
                 for m in profile.need_matches
             ],
         },
-        "questions": [_question(q) for q in outcome.questions],
+        "questions": part(
+            f"questions-{detail}", (outcome.questions,), lambda: _questions_json(outcome.questions, detail)
+        ),
         "out_of_scope": {
             "count": out_of_scope,
             "message": (

@@ -138,14 +138,20 @@ def tagged(response: Response, answer: AnswerT) -> AnswerT:
 @raises(ErrorKind.UNAUTHENTICATED, ErrorKind.UNAVAILABLE)
 async def key_holder(
     request: Request,
-    at: Now,
     _documented: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal | None:
     """Who holds the request's token, or None without an Authorization header."""
+    return await holder_of(request)
+
+
+async def holder_of(request: Request) -> Principal | None:
+    """`key_holder` read by a route open to all, without a dependency of its own: such a route
+    (POST /v1/match) is called mostly without a token, and each dependency costs every call."""
     header = request.headers.get("authorization")
     if header is None:
         return None
     token = bearer_token(header)
+    at: datetime = request.app.state.clock()
     database: Database = request.app.state.database
     key: bytes = request.app.state.token_key
 
@@ -201,10 +207,10 @@ async def filer(request: Request, caller: KeyHolder) -> PartnerSite | None:
     return site
 
 
-@raises(ErrorKind.FORBIDDEN, ErrorKind.RATE_LIMITED)
-async def matcher(request: Request, caller: KeyHolder) -> PartnerSite | None:
+@raises(ErrorKind.UNAUTHENTICATED, ErrorKind.UNAVAILABLE, ErrorKind.FORBIDDEN, ErrorKind.RATE_LIMITED)
+async def matcher(request: Request) -> PartnerSite | None:
     """A match is public; a partner key must have the `match` scope, and counts against its limit."""
-    return await _partner_or_nobody(request, caller, Scope.MATCH)
+    return await _partner_or_nobody(request, await holder_of(request), Scope.MATCH)
 
 
 Matcher = Annotated[PartnerSite | None, Depends(matcher)]

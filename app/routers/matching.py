@@ -44,8 +44,7 @@ Directory = Annotated[SireneClient, Depends(sirene_client)]
     openapi_extra=OPTIONAL_BEARER,
 )
 async def match(
-    context: Context,
-    directory: Directory,
+    request: Request,
     profile: MatchRequest,
     _partner: Matcher,
     as_of: Annotated[
@@ -62,6 +61,9 @@ async def match(
 ) -> Response:
     # Awaits only the SIRET lookup, when there is one; the match itself is pure computation of
     # about a millisecond, run on the event loop rather than handed to the thread pool and back.
-    outcome = await match_request(context, directory, profile, as_of=as_of or today_in_paris())
+    # Read here rather than through Context and Directory: each dependency costs every call.
+    state = request.app.state
+    context: MatchContext = state.match_context
+    outcome = await match_request(context, state.sirene, profile, as_of=as_of or today_in_paris())
     # Serialised by the view, not by FastAPI: the answer is built as JSON in the shape of MatchResponse.
     return Response(match_json(context, outcome, detail), media_type="application/json")

@@ -7,7 +7,7 @@ known only as a set of possibilities: a `frozenset` of categories.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -230,6 +230,39 @@ HIRE_AGE = _asked(
 )
 
 ANSWER_PREFIX = "answers."
+
+
+class ListStatuses(Mapping[str, str]):
+    """The commune's status in each list of the catalogue (list id -> member, not_member, unknown).
+
+    A fact value like the others: immutable and hashable, so that results are cached by it.
+    """
+
+    __slots__ = ("_hash", "_statuses")
+
+    def __init__(self, statuses: Mapping[str, str]) -> None:
+        self._statuses = dict(statuses)
+        self._hash = hash(frozenset(self._statuses.items()))
+
+    def __getitem__(self, list_id: str) -> str:
+        return self._statuses[list_id]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._statuses)
+
+    def __len__(self) -> int:
+        return len(self._statuses)
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, ListStatuses):
+            return self._hash == other._hash and self._statuses == other._statuses
+        return isinstance(other, Mapping) and self._statuses == dict(other)
+
+    def __repr__(self) -> str:
+        return f"ListStatuses({self._statuses!r})"
 
 
 @dataclass(frozen=True, slots=True)

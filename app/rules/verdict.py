@@ -137,6 +137,11 @@ class SchemeRules:
     def reads(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(f for c in self.conditions for f in c.reads()))
 
+    @cached_property
+    def read_facts(self) -> tuple[str, ...]:
+        """`reads()`, computed once: the key of this scheme's verdicts in a `ResultCache`."""
+        return self.reads()
+
 
 class Verdict:
     __slots__ = ("criteria", "missing", "scheme_id", "validity", "verdict")
@@ -188,14 +193,20 @@ class ResultCache:
     """Results of conditions by the values of the facts they read, shared between matches.
 
     A condition is a pure function of the facts it reads: "PME or ETI" gives the same result
-    to every PME, whoever asks. Partner sites call on every page view with the same few
-    profiles, so most results are found here. The cache is owned with the catalogue whose
-    conditions it holds (keys use their identity) and is emptied when it reaches its size.
+    to every PME, whoever asks. So is a scheme's verdict on a date, of the facts its conditions
+    read: two profiles that differ only in what a scheme does not look at get the very same
+    Verdict object for it (which the API's views then find already rendered). Partner sites call
+    on every page view with the same few profiles, and most schemes read few facts (the
+    territory, the size category, the sector), so most verdicts are found here. The cache is
+    owned with the catalogue whose conditions it holds (keys use their identity) and is emptied
+    when it reaches its size.
     """
 
     def __init__(self, max_entries: int = 100_000) -> None:
         self.max_entries = max_entries
         self._results: dict[tuple[object, ...], CriterionResult] = {}
+        #: verdicts by scheme, date and the values of the facts the scheme reads (its rules kept alive)
+        self._verdicts: dict[tuple[object, ...], tuple[SchemeRules, Verdict]] = {}
         #: what is worked out once from the rules themselves (the owner object kept alive with it)
         self._derived: dict[tuple[object, ...], tuple[object, object]] = {}
 
@@ -205,6 +216,7 @@ class ResultCache:
     def clear(self) -> None:
         self._results.clear()
         self._derived.clear()
+        self._verdicts.clear()
 
     def derived(self, key: tuple[object, ...], owner: object, build: Callable[[], T]) -> T:
         """`build()`, computed once per `key` (which names `owner` by identity: `owner` is kept alive)."""
@@ -216,8 +228,7 @@ class ResultCache:
         return found[1]  # type: ignore[return-value]
 
     def result(self, condition: Condition, facts: Facts) -> CriterionResult:
-        values = [facts.get(f) for f in condition.read_facts]
-        key = (id(condition), *(tuple(sorted(v.items())) if isinstance(v, dict) else v for v in values))
+        key = (id(condition), *[facts.get(f) for f in condition.read_facts])
         try:
             found = self._results.get(key)
         except TypeError:  # a fact value that cannot be a key: evaluate without caching
@@ -227,6 +238,19 @@ class ResultCache:
                 self._results.clear()
             found = self._results[key] = condition.evaluate(facts)
         return found
+
+    def verdict(self, rules: SchemeRules, facts: Facts, as_of: date, build: Callable[[], Verdict]) -> Verdict:
+        """The verdict of `rules` on `facts` and `as_of`: `build()`, computed once per values of the facts read."""
+        key = (id(rules), as_of, *[facts.get(f) for f in rules.read_facts])
+        try:
+            found = self._verdicts.get(key)
+        except TypeError:  # a fact value that cannot be a key: evaluate without caching
+            return build()
+        if found is None:
+            if len(self._verdicts) >= self.max_entries:
+                self._verdicts.clear()
+            found = self._verdicts[key] = (rules, build())
+        return found[1]
 
     def validity(self, validity: Validity, as_of: date) -> CriterionResult:
         key = (id(validity), as_of)
@@ -253,6 +277,13 @@ def evaluate(
         memo = {}
         if facts.get(AS_OF) != as_of:
             facts = {**facts, AS_OF: as_of}
+    if cache is not None:
+        shared, with_facts = memo, facts
+        return cache.verdict(rules, facts, as_of, lambda: _evaluated(rules, with_facts, as_of, shared, cache))
+    return _evaluated(rules, facts, as_of, memo, None)
+
+
+def _evaluated(rules: SchemeRules, facts: Facts, as_of: date, memo: Memo, cache: ResultCache | None) -> Verdict:
     validity = memo.get(id(rules.validity))
     if validity is None:
         validity = memo[id(rules.validity)] = (

@@ -16,9 +16,9 @@ from app.errors import DomainError, ErrorKind, InvalidInput
 from app.reference_data import ReferenceData, load_reference_data
 from app.rules import facts as F  # noqa: N812 - the short name of the fact ids
 from app.rules.decisive import decisive_missing
-from app.rules.facts import Interval
+from app.rules.facts import Interval, ListStatuses
 from app.rules.questions import PROFILE_QUESTIONS, QuestionSpec, RankedQuestion, rank_questions
-from app.rules.verdict import Memo, ResultCache, Verdict, VerdictKind, evaluate
+from app.rules.verdict import Memo, ResultCache, SchemeRules, Verdict, VerdictKind, evaluate
 from app.schemas.match import AnswerValue, MatchRequest, read_answer
 from app.services.companies import state_message
 from app.services.prefill import NOT_REQUESTED, Lookup, lookup_for_match, nothing_locates_the_company
@@ -338,7 +338,7 @@ def build_profile_facts(
         F.TERRITORY_REGION: commune.region_code,
         F.TERRITORY_TI_STATUS: membership.status,
         F.TERRITORY_TI_IDS: frozenset(t.id for t in membership.territories),
-        F.TERRITORY_LISTS: {list_id: lst.status(commune.code) for list_id, lst in catalogue.lists.items()},
+        F.TERRITORY_LISTS: ListStatuses({i: lst.status(commune.code) for i, lst in catalogue.lists.items()}),
         F.COMPANY_CATEGORY: size.possible,
         F.COMPANY_CATEGORY_DECIDED_BY: frozenset(_SIZE_FACTS[figure] for figure in size.deciding_unknowns),
     }
@@ -380,19 +380,35 @@ def match_profile(
         evaluated.append((scheme, verdict, float(len(needs & scheme.needs))))
     # Eligible first, then undetermined, then the rest; each group by relevance, then catalogue order.
     evaluated.sort(key=lambda item: (item[1].verdict.rank, -item[2], item[0].rank))
-    relevance = {scheme.id: score for scheme, _, score in evaluated}
-    # A question is asked only if its answer can change a verdict it is asked for.
-    asked = [
-        Verdict(
-            v.scheme_id,
-            v.verdict,
-            v.validity,
-            v.criteria,
-            decisive_missing(scheme.rules, facts, v, as_of=as_of, askable=ctx.questions, cache=ctx.results),
-        )
-        if v.verdict is VerdictKind.UNDETERMINED and v.missing
-        else v
-        for scheme, v, _ in evaluated
-    ]
-    questions = rank_questions(asked, ctx.questions, relevance)
-    return MatchOutcome(as_of, profile, tuple(evaluated), tuple(questions), catalogue.index.size - len(positions))
+    questions = _next_questions(ctx, facts, evaluated, as_of)
+    return MatchOutcome(as_of, profile, tuple(evaluated), questions, catalogue.index.size - len(positions))
+
+
+def _next_questions(
+    ctx: MatchContext, facts: F.Facts, evaluated: list[tuple[Scheme, Verdict, float]], as_of: date
+) -> tuple[RankedQuestion, ...]:
+    """The ranked questions of the undetermined verdicts, in answer order.
+
+    Verdicts are shared between matches (the ResultCache), so what is worked out from them is
+    kept with them: a verdict with only the facts that can change it, and the ranking of the
+    questions of a list of such verdicts with their relevance.
+    """
+    cache, askable = ctx.results, ctx.questions
+    undetermined = []
+    for scheme, v, relevance in evaluated:
+        if v.verdict is not VerdictKind.UNDETERMINED or not v.missing:
+            continue
+        rules = scheme.rules
+
+        # A question is asked only if its answer can change a verdict it is asked for.
+        def asked(rules: SchemeRules = rules, v: Verdict = v) -> Verdict:
+            decisive = decisive_missing(rules, facts, v, as_of=as_of, askable=askable, cache=cache)
+            return Verdict(v.scheme_id, v.verdict, v.validity, v.criteria, decisive)
+
+        undetermined.append((cache.derived(("asked", id(v), id(askable)), (v, rules), asked), relevance))
+    key = ("questions", id(askable), *((id(v), relevance) for v, relevance in undetermined))
+    return cache.derived(
+        key,
+        (askable, undetermined),
+        lambda: tuple(rank_questions([v for v, _ in undetermined], askable, {v.scheme_id: r for v, r in undetermined})),
+    )

@@ -12,7 +12,7 @@ import hashlib
 import hmac
 import secrets
 
-from starlette.datastructures import FormData, MutableHeaders
+from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -32,6 +32,9 @@ SECURITY_HEADERS = {
     "referrer-policy": "same-origin",
     "x-frame-options": "DENY",
 }
+
+
+_RAW_SECURITY_HEADERS = tuple((name.encode(), value.encode()) for name, value in SECURITY_HEADERS.items())
 
 
 class FormExpired(DomainError):
@@ -56,14 +59,15 @@ class PageProtection:
 
         async def sending(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                for name, value in SECURITY_HEADERS.items():
-                    if name not in headers:
-                        headers[name] = value
-                # Cookies decided on while answering: a route that returns its own
-                # response drops those of FastAPI's sub-response.
-                for later in state.get("set_cookies", ()):
-                    headers.append("set-cookie", later)
+                raw = message.setdefault("headers", [])
+                present = {name.lower() for name, _ in raw}
+                message["headers"] = [
+                    *raw,
+                    *(header for header in _RAW_SECURITY_HEADERS if header[0] not in present),
+                    # Cookies decided on while answering: a route that returns its own
+                    # response drops those of FastAPI's sub-response.
+                    *((b"set-cookie", later.encode("latin-1")) for later in state.get("set_cookies", ())),
+                ]
             await send(message)
 
         await self.app(scope, receive, sending)

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date
 
 from app.api.match_view import (
+    ANSWER_PARTS,
     CLOSED_PARTS,
     CRITERION_VIEWS,
     EVALUATED_PARTS,
     PUBLISHED_PARTS,
+    SCHEME_ENTRIES,
     SUMMARY_PARTS,
     UNMET_PARTS,
     CriterionViews,
@@ -19,9 +22,10 @@ from app.api.match_view import (
     match_json,
 )
 from app.rules.outcome import CriterionResult, Outcome
+from app.rules.verdict import ResultCache
 from app.schemas.match import MatchRequest, MatchResponse, MatchSummary
 from app.services.matching import MatchContext, match_profile
-from bench.profiles import MATCH_PROFILE
+from bench.profiles import MATCH_PROFILE, varied_profiles
 
 AS_OF = date(2023, 6, 1)
 
@@ -48,12 +52,38 @@ def test_an_answer_from_the_caches_is_the_answer_rendered_afresh(match_context: 
     for detail, shape in shapes:
         warm = match_json(match_context, outcome, detail)
         assert match_json(match_context, outcome, detail) == warm
-        for memo in (CRITERION_VIEWS, EVALUATED_PARTS, PUBLISHED_PARTS, UNMET_PARTS, SUMMARY_PARTS, CLOSED_PARTS):
+        memos = (
+            CRITERION_VIEWS,
+            EVALUATED_PARTS,
+            PUBLISHED_PARTS,
+            UNMET_PARTS,
+            SUMMARY_PARTS,
+            CLOSED_PARTS,
+            SCHEME_ENTRIES,
+            ANSWER_PARTS,
+        )
+        for memo in memos:
             memo.clear()
         cold = match_json(match_context, outcome, detail)
         assert cold == warm
         shape.model_validate_json(cold)
     assert len(SUMMARY_PARTS) + len(CLOSED_PARTS) == len(outcome.verdicts)
+
+
+def test_answers_made_of_shared_verdicts_are_those_of_a_match_from_nothing(match_context: MatchContext) -> None:
+    # Verdicts, asked questions and scheme entries are shared between profiles that differ only in
+    # what a scheme does not read: 200 varied profiles through one warm cache answer, byte for byte,
+    # what each profile gets from an empty cache of its own.
+    warm = replace(match_context, results=ResultCache())
+    profiles = [MatchRequest.model_validate(p) for p in varied_profiles(match_context, count=200)]
+    shared = [match_json(warm, match_profile(warm, p, as_of=AS_OF), "summary") for p in profiles]
+    for memo in (SCHEME_ENTRIES, ANSWER_PARTS):
+        memo.clear()
+    for profile, answer in zip(profiles, shared, strict=True):
+        alone = replace(match_context, results=ResultCache())
+        assert match_json(alone, match_profile(alone, profile, as_of=AS_OF), "summary") == answer
+        SCHEME_ENTRIES.clear()
+        ANSWER_PARTS.clear()
 
 
 def test_a_result_is_rendered_once_per_source_address() -> None:

@@ -11,9 +11,9 @@ import pytest
 from app.catalogue.conditions import parse_condition as build_condition
 from app.rules import facts as F  # noqa: N812 - the short name of the fact ids
 from app.rules.condition import Condition
-from app.rules.facts import Facts
+from app.rules.facts import Facts, ListStatuses
 from app.rules.outcome import CriterionResult, Outcome
-from app.rules.verdict import Memo, SchemeRules, Validity, VerdictKind, evaluate, verdict_reason
+from app.rules.verdict import Memo, ResultCache, SchemeRules, Validity, VerdictKind, evaluate, verdict_reason
 
 MET, NOT_MET, UNKNOWN = Outcome.MET, Outcome.NOT_MET, Outcome.UNKNOWN
 
@@ -267,6 +267,51 @@ def test_without_a_memo_each_scheme_evaluates_its_conditions() -> None:
     assert len(shared.calls) == 2
     # without a memo, the evaluation date is added to the facts the conditions see
     assert all(facts[F.AS_OF] == AS_OF for facts in shared.calls)
+
+
+def test_profiles_that_differ_only_in_facts_a_scheme_does_not_read_share_its_verdict() -> None:
+    cache = ResultCache()
+    scheme = rules(HEADCOUNT, CHARTE)
+    first = evaluate(
+        scheme, {F.AS_OF: AS_OF, F.COMPANY_HEADCOUNT: 40, F.COMPANY_NAF: "25.62A"}, as_of=AS_OF, cache=cache
+    )
+    second = evaluate(
+        scheme, {F.AS_OF: AS_OF, F.COMPANY_HEADCOUNT: 40, F.COMPANY_NAF: "10.11Z"}, as_of=AS_OF, cache=cache
+    )
+    assert second is first
+    assert first.verdict == "undetermined"
+    assert first.missing == ("answers.charte",)
+
+
+def test_a_read_fact_or_a_date_that_differs_gives_the_scheme_its_own_verdict() -> None:
+    cache = ResultCache()
+    scheme = rules(HEADCOUNT)
+    small = evaluate(scheme, {F.AS_OF: AS_OF, F.COMPANY_HEADCOUNT: 40}, as_of=AS_OF, cache=cache)
+    large = evaluate(scheme, {F.AS_OF: AS_OF, F.COMPANY_HEADCOUNT: 400}, as_of=AS_OF, cache=cache)
+    later = evaluate(
+        scheme, {F.AS_OF: date(2027, 3, 16), F.COMPANY_HEADCOUNT: 40}, as_of=date(2027, 3, 16), cache=cache
+    )
+    assert (small.verdict, large.verdict) == ("eligible", "ineligible")
+    assert later is not small
+    assert later.validity.actual != small.validity.actual
+
+
+def test_a_fact_value_that_cannot_be_a_key_is_evaluated_without_the_cache() -> None:
+    cache = ResultCache()
+    scheme = rules({"type": "territory_list", "list": "rebond"})
+    facts = {F.AS_OF: AS_OF, F.TERRITORY_LISTS: {"rebond": "member"}}  # a plain dict: not hashable
+    first, second = (evaluate(scheme, facts, as_of=AS_OF, cache=cache) for _ in range(2))
+    assert (first.verdict, second.verdict) == ("eligible", "eligible")
+    assert first is not second
+    assert first.criteria[0] is not second.criteria[0]
+
+
+def test_list_statuses_are_a_hashable_mapping_equal_to_the_same_statuses() -> None:
+    statuses = ListStatuses({"rebond": "member", "acv": "unknown"})
+    assert statuses == ListStatuses({"acv": "unknown", "rebond": "member"}) == {"rebond": "member", "acv": "unknown"}
+    assert hash(statuses) == hash(ListStatuses({"acv": "unknown", "rebond": "member"}))
+    assert statuses != ListStatuses({"rebond": "not_member", "acv": "unknown"})
+    assert (statuses["rebond"], statuses.get("autre"), len(statuses)) == ("member", None, 2)
 
 
 def test_an_ineligible_or_eligible_verdict_asks_nothing() -> None:
