@@ -213,7 +213,6 @@ async def matcher(request: Request) -> PartnerSite | None:
     return await _partner_or_nobody(request, await holder_of(request), Scope.MATCH)
 
 
-Matcher = Annotated[PartnerSite | None, Depends(matcher)]
 #: the OpenAPI requirement of a route open to all, where a key may be sent (the empty one first)
 OPTIONAL_BEARER: dict[str, Any] = {"security": [{}, {"HTTPBearer": []}]}
 Filer = Annotated[PartnerSite | None, Depends(filer)]

@@ -9,7 +9,7 @@ from app.clock import today_in_paris
 from app.company.directory import SireneClient
 from app.errors import ErrorKind
 from app.problems import ProblemRoute, problem_responses
-from app.routers.access import OPTIONAL_BEARER, Matcher
+from app.routers.access import OPTIONAL_BEARER, matcher
 from app.schemas.match import MatchRequest, MatchResponse, MatchSummary
 from app.schemas.text import IsoDate
 from app.services.matching import MatchContext, match_request
@@ -37,8 +37,14 @@ Directory = Annotated[SireneClient, Depends(sirene_client)]
 @router.post(
     "/match",
     response_model=MatchSummary | MatchResponse,
-    # 503 and 504: a profile given by its SIRET alone, when the directory cannot be read.
-    responses=problem_responses(ErrorKind.INVALID, ErrorKind.UNAVAILABLE, ErrorKind.TIMED_OUT),
+    # 503 and 504: a profile given by its SIRET alone, when the directory cannot be read; 401, 403
+    # and 429: a partner key that is not valid, lacks the match scope or is over its limit.
+    responses=problem_responses(
+        ErrorKind.INVALID,
+        ErrorKind.UNAVAILABLE,
+        ErrorKind.TIMED_OUT,
+        *getattr(matcher, "__problem_kinds__", ()),
+    ),
     summary="Les dispositifs d'une entreprise : verdict, critère par critère, et questions suivantes",
     description="Ouvert à tous. Une clé de partenaire (droit match) y est comptée dans sa limite de requêtes.",
     openapi_extra=OPTIONAL_BEARER,
@@ -46,7 +52,6 @@ Directory = Annotated[SireneClient, Depends(sirene_client)]
 async def match(
     request: Request,
     profile: MatchRequest,
-    _partner: Matcher,
     as_of: Annotated[
         IsoDate | None, Query(description="Date d'évaluation (AAAA-MM-JJ) ; par défaut, aujourd'hui à Paris.")
     ] = None,
@@ -60,8 +65,10 @@ async def match(
     ] = "summary",
 ) -> Response:
     # Awaits only the SIRET lookup, when there is one; the match itself is pure computation of
-    # about a millisecond, run on the event loop rather than handed to the thread pool and back.
-    # Read here rather than through Context and Directory: each dependency costs every call.
+    # a tenth of a millisecond, run on the event loop rather than handed to the thread pool and back.
+    # The key and the shared data are read here rather than through dependencies (like Context and
+    # Directory): each dependency costs every call of the API's busiest route.
+    await matcher(request)
     state = request.app.state
     context: MatchContext = state.match_context
     outcome = await match_request(context, state.sirene, profile, as_of=as_of or today_in_paris())

@@ -99,3 +99,5 @@ def test_answers_are_compressed_only_for_a_client_that_accepts_it(client: TestCl
     assert "content-encoding" not in plain.headers
     assert compressed.json() == plain.json()
     assert int(compressed.headers["content-length"]) < len(plain.content) / 3
+    # Either way, a cache learns that the answer depends on what the client accepts.
+    assert compressed.headers["vary"] == plain.headers["vary"] == "Accept-Encoding"
