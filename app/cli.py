@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import logging
 import signal
@@ -123,6 +124,11 @@ def serve(
         for problem in problems:
             err.print(f"[red]{problem}[/red]")
         raise typer.Exit(2)
+    if workers == 1:
+        # This process imports the application and loads its data: the collector is kept off until
+        # the data is loaded (the application's start-up turns it on), as nothing built before
+        # then is garbage. Several workers are processes of their own, started as usual.
+        gc.disable()
     uvicorn.run(
         "app.main:create_app",
         factory=True,

@@ -164,6 +164,9 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if not hasattr(app.state, "match_context"):
+            # Millions of objects that all live on: the collector, run hundreds of times while they
+            # are built, would find nothing to free (loading took 0.75 s with it, 0.35 s without).
+            gc.disable()
             try:
                 app.state.match_context = load_match_context(settings)
             except CatalogueError as exc:
@@ -171,6 +174,8 @@ def create_app(
                     logger.error("%s", problem)
                 logger.error("Catalogue invalide (%d erreur(s)) : le service ne démarre pas.", len(exc.problems))
                 raise
+            finally:
+                gc.enable()
         # Bounded by the connect timeout; a database that cannot serve is said in the log and
         # the service starts without it (matching needs none), checking again until it is back.
         database.start()
