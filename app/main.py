@@ -34,6 +34,7 @@ from app.services.matching import MatchContext, load_match_context
 from app.services.tokens import load_token_key
 from app.settings import Settings, get_settings
 from app.sourcefiles.yaml_source import CatalogueError
+from app.web import results as results_page
 from app.web.site import PAGE_ERRORS, install_pages
 
 logger = logging.getLogger("guichet")
@@ -85,7 +86,8 @@ class Compression(GZipMiddleware):
 
     Starlette wraps the answers to a client without gzip as well, holding the first message back
     to add Vary to the larger ones: a partner's server that does not ask for compression paid that
-    on every call. Here such an answer goes straight on, with Vary added to its headers.
+    on every call. Here such an answer goes straight on, with Vary added to its headers (unless
+    the route already says what its answer varies with).
     """
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -95,7 +97,9 @@ class Compression(GZipMiddleware):
 
         async def varying(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", ()), _VARY]
+                headers = message.get("headers", [])
+                if not any(name == b"vary" for name, _ in headers):
+                    message["headers"] = [*headers, _VARY]
             await send(message)
 
         await self.app(scope, receive, varying)
@@ -219,11 +223,13 @@ def create_app(
     app.state.database = database
     app.state.clock = clock
     app.state.rate_limits = RateLimits(settings)
-    # The API's routes before the pages': a request is matched against the routes in turn, and the
-    # API is what partners call on every page view of theirs.
+    # A request is matched against the routes in turn, and FastAPI's trying of each included router
+    # costs every request that goes past it: the busiest routes first (the match, which partners
+    # call on every page view of theirs, and the results page), the other pages after the API.
+    app.include_router(matching.router)
+    app.include_router(results_page.router)
     app.include_router(health.router)
     app.include_router(territories.router)
-    app.include_router(matching.router)
     app.include_router(companies.router)
     app.include_router(schemes.router)
     app.include_router(cases.router)

@@ -7,11 +7,12 @@ are given. Filters are parameters too, applied to the match's verdicts, never to
 
 from __future__ import annotations
 
+import re
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
-from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from markupsafe import Markup
@@ -26,9 +27,10 @@ from app.rules.questions import RankedQuestion
 from app.rules.verdict import Verdict, VerdictKind, verdict_reason
 from app.services.matching import MatchContext, MatchOutcome, match_profile
 from app.web.application import match_context
+from app.web.gzip_parts import SharedPart, gzipped, plain
 from app.web.home import profile_page
 from app.web.profile_form import ANSWER_PREFIX, NO, YES, FormErrors, ProfileForm, domain_errors, match_request
-from app.web.templating import render, templates
+from app.web.templating import templates
 
 router = APIRouter(include_in_schema=False)
 
@@ -86,19 +88,17 @@ def deadline_words(days: int | None) -> str | None:
 
 @dataclass(frozen=True)
 class VerdictParts:
-    """A card's HTML around its links: the badges, reason and fixed parts (`middle`), the criteria
-    and sources (`end`)."""
+    """A card as HTML (shared by the pages that show it, compressed once), and the one-line reason of its verdict."""
 
     reason: str
-    middle: Markup
-    end: Markup
+    html: SharedPart
 
 
 class CardParts:
-    """A card's HTML that matches share: each scheme's fixed parts, rendered once per Scheme object
-    (a new catalogue, new objects), and the parts that depend on a verdict, once per set of the
-    engine's shared results and deadline (as the API's EvaluatedParts). Only the links that carry
-    the profile are written for each page."""
+    """The cards' HTML, shared by the matches: each scheme's fixed parts, rendered once per Scheme
+    object (a new catalogue, new objects), and each whole card once per set of the engine's shared
+    results and deadline (as the API's EvaluatedParts). Nothing in a card depends on the profile:
+    a page is its cards joined, with the profile written once, in its forms."""
 
     def __init__(self, max_entries: int = 20_000) -> None:
         self._fixed: IdentityMemo[FixedParts] = IdentityMemo(max_entries)
@@ -123,15 +123,25 @@ class CardParts:
             return found
         macros, fixed, reason = self._macros(), self.of(scheme), verdict_reason(verdict)
         kind = verdict.verdict
-        parts = VerdictParts(
+        html = macros.card(
+            scheme,
+            kind,
+            BADGE_OF_VERDICT[kind],
+            deadline_words(closes_in_days),
             reason,
-            macros.middle(BADGE_OF_VERDICT[kind], kind.label, deadline_words(closes_in_days), reason, fixed),
-            macros.end(scheme.definition.name, _criteria(scheme, verdict), fixed),
+            fixed,
+            _criteria(scheme, verdict),
+            _open_today(verdict) and kind is not VerdictKind.INELIGIBLE,
         )
-        return self._verdicts.put(key, (scheme, results), parts)
+        return self._verdicts.put(key, (scheme, results), VerdictParts(reason, SharedPart(str(html))))
 
 
 CARD_PARTS = CardParts()
+
+
+#: where a card goes in the rendered page: a comment that no visitor's text can forge (it is escaped)
+_CARD_SLOT = f"<!--carte-{secrets.token_hex(8)}-"
+_CARD_SLOTS = re.compile(re.escape(_CARD_SLOT) + r"(\d+)-->")
 
 
 @dataclass(frozen=True)
@@ -142,6 +152,13 @@ class SchemeCard:
     matched_needs: Sequence[str]
     parts: VerdictParts
     open_today: bool
+    #: the card's place among the page's cards
+    position: int = 0
+
+    @property
+    def slot(self) -> Markup:
+        """What the template writes in the card's place: the page puts the shared card there (`page_parts`)."""
+        return Markup(f"{_CARD_SLOT}{self.position}-->")
 
     @property
     def deadline(self) -> str | None:
@@ -150,14 +167,6 @@ class SchemeCard:
     @property
     def reason(self) -> str:
         return self.parts.reason
-
-    @property
-    def middle(self) -> Markup:
-        return self.parts.middle
-
-    @property
-    def end(self) -> Markup:
-        return self.parts.end
 
 
 @dataclass(frozen=True)
@@ -193,7 +202,7 @@ def _criteria(scheme: Scheme, verdict: Verdict) -> list[CriterionLine]:
     return [line(c) for c in (verdict.validity, *verdict.criteria)]
 
 
-def scheme_card(scheme: Scheme, verdict: Verdict, needs: frozenset[str], as_of: date) -> SchemeCard:
+def scheme_card(scheme: Scheme, verdict: Verdict, needs: frozenset[str], as_of: date, position: int = 0) -> SchemeCard:
     d = scheme.definition
     closes_on = d.validity.closes_on
     days = (closes_on - as_of).days if closes_on is not None else None
@@ -204,16 +213,30 @@ def scheme_card(scheme: Scheme, verdict: Verdict, needs: frozenset[str], as_of: 
         closes_in_days=days,
         matched_needs=[n for n in d.needs if n in needs],
         parts=CARD_PARTS.verdict(scheme, verdict, days),
-        open_today=verdict.validity.result is not Outcome.NOT_MET,
+        open_today=_open_today(verdict),
+        position=position,
     )
 
 
+def _open_today(verdict: Verdict) -> bool:
+    return verdict.validity.result is not Outcome.NOT_MET
+
+
 def groups(outcome: MatchOutcome, filters: Filters) -> list[Group]:
-    cards = [scheme_card(s, v, outcome.profile.needs, outcome.as_of) for s, v, _ in outcome.verdicts]
+    needs, as_of = outcome.profile.needs, outcome.as_of
+    cards = [scheme_card(s, v, needs, as_of, i) for i, (s, v, _) in enumerate(outcome.verdicts)]
     kept = [c for c in cards if filters.keep(c)]
     return [
         Group(kind, GROUP_TITLES[kind], [c for c in kept if c.verdict is kind], kind in FOLDED) for kind in VerdictKind
     ]
+
+
+def page_parts(html: str, cards: Sequence[SchemeCard]) -> list[str | SharedPart]:
+    """The rendered page in parts: its own text, and each card (shared) in its slot."""
+    pieces: list[str | SharedPart] = []
+    for i, piece in enumerate(_CARD_SLOTS.split(html)):
+        pieces.append(cards[int(piece)].parts.html if i % 2 else piece)
+    return pieces
 
 
 def needs_without_scheme(context: MatchContext, outcome: MatchOutcome) -> list[str]:
@@ -282,15 +305,15 @@ async def results(request: Request) -> Response:
     for _, verdict, _ in outcome.verdicts:
         counts[verdict.verdict] += 1
     taxonomy = context.catalogue.needs.needs
-    return render(
-        request,
-        "results.html",
+    shown = groups(outcome, filters)
+    page = templates.get_template("results.html").render(
         {
+            "request": request,
             "form": form,
             "outcome": outcome,
             "profile": profile,
             "membership": membership,
-            "groups": groups(outcome, filters),
+            "groups": shown,
             "counts": counts,
             "filters": filters,
             "verdict_kinds": [(k.value, k.label) for k in VerdictKind],
@@ -300,8 +323,13 @@ async def results(request: Request) -> Response:
             "questions": question_fields(outcome.questions),
             "more_questions": max(0, len(outcome.questions) - QUESTIONS_SHOWN),
             "query": form.query(),
-            # The way back from a scheme's page to these results, encoded once for every card.
-            "retour": quote("/resultats?" + form.query(), safe=""),
             "profile_pairs": form.query_pairs(),
-        },
+        }
     )
+    parts = page_parts(page, [card for group in shown for card in group.cards])
+    headers = {"Vary": "Accept-Encoding"}
+    if "gzip" in request.headers.get("accept-encoding", ""):
+        # Compressed here, each card once for every page that shows it (app.web.gzip_parts): the
+        # application's gzip middleware passes an answer already compressed as it is.
+        return Response(gzipped(parts), media_type="text/html", headers={**headers, "Content-Encoding": "gzip"})
+    return Response(plain(parts), media_type="text/html", headers=headers)

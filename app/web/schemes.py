@@ -39,6 +39,19 @@ def results_link(value: str | None) -> str | None:
     return f"{RESULTS_PATH}?{parts.query}" if parts.query else RESULTS_PATH
 
 
+def came_from(request: Request) -> str | None:
+    """The address on this site of the page the visitor followed a link from (its Referer, which
+    the site's Referrer-Policy sends within the site only): the results' cards link to a scheme's
+    page without repeating the whole profile in every link."""
+    referer = request.headers.get("referer")
+    if not referer:
+        return None
+    parts = urlsplit(referer)
+    if parts.netloc != request.url.netloc:
+        return None
+    return f"{parts.path}?{parts.query}" if parts.query else parts.path
+
+
 @router.get("/dispositifs")
 async def scheme_list(request: Request) -> Response:
     context = match_context(request)
@@ -68,6 +81,7 @@ async def scheme_page(request: Request, scheme_id: str) -> Response:
             "badge": OPENING_BADGES[sheet.opening.result],
             "applicants": [APPLICANT_LABELS[a] for a in sheet.definition.applicants],
             "channel": sheet.definition.apply.channel.label,
-            "results": results_link(request.query_params.get("retour")),
+            # A link that names its results page (`retour`: a shared address), else the page it came from.
+            "results": results_link(request.query_params.get("retour") or came_from(request)),
         },
     )

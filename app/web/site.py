@@ -16,7 +16,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
 from app.sourcefiles.web_assets import STATIC_DIR, SWAGGER_UI_VERSION
-from app.web import filing, home, legal, results, schemes, signin, tracking
+from app.web import filing, home, legal, schemes, signin, tracking
 from app.web.desk import case as desk_case
 from app.web.desk import indicators as desk_indicators
 from app.web.desk import queue as desk_queue
@@ -83,10 +83,11 @@ def install_docs(app: FastAPI) -> None:
 
 
 def install_pages(app: FastAPI) -> None:
+    """The pages, after the API's routes; but the results page, which app.main includes among the
+    first routes (it is matched for every visit of a results page)."""
     app.mount("/static", CachedStaticFiles(directory=STATIC_DIR), name="static")
     install_docs(app)
     app.include_router(home.router)
-    app.include_router(results.router)
     app.include_router(filing.router)
     app.include_router(tracking.router)
     tracking.hide_tracking_links_in_logs()

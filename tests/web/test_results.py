@@ -104,3 +104,30 @@ def test_a_wrong_answer_in_a_shared_link_is_shown_next_to_its_field_not_as_an_er
     assert page.status_code == 422
     assert "nombre entier" in field_errors(page.text)["effectif"]
     assert 'value="trente"' in page.text
+
+
+def test_each_card_asks_for_its_scheme_through_the_one_form_that_carries_the_profile(client: TestClient) -> None:
+    page = _results(client)
+
+    form = re.search(r'<form id="demande-aides" method="get" action="/demande">(.*?)</form>', page, re.S)
+    assert form is not None
+    carried = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', form.group(1)))
+    assert carried == MOREZ
+    asked = re.findall(r'<button [^>]*form="demande-aides" name="dispositif" value="([\w-]+)"', page)
+    assert "vte" in asked
+    # the cards say nothing of the profile: the same card serves every company with that verdict
+    assert "effectif=30" not in page.split('id="les-aides"', 1)[1].split('id="deposer"', 1)[0]
+
+
+def test_a_scheme_page_opened_from_the_results_links_back_to_them(client: TestClient) -> None:
+    results = "/resultats?" + urlencode(MOREZ)
+    page = client.get("/dispositifs/vte", headers={"Referer": f"http://testserver{results}"}).text
+
+    assert "Retour aux résultats" in page
+    assert 'href="/resultats?commune=Morez&amp;code_commune=39368&amp;effectif=30' in page
+
+
+def test_a_scheme_page_opened_from_another_site_has_no_way_back_to_results(client: TestClient) -> None:
+    page = client.get("/dispositifs/vte", headers={"Referer": "https://evil.example/resultats?x=1"}).text
+
+    assert "Retour aux résultats" not in page

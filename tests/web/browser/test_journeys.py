@@ -119,10 +119,11 @@ def answer(page: Page, name: str) -> None:
 
 def file_and_withdraw(web: Visit, *, email: str) -> None:
     page = web.page
-    page.get_by_role("link", name="Déposer une demande").click()
-    expect(page).to_have_url(re.compile(r"/demande\?"))
+    # The card's button sends the page's one form that carries the profile, with the scheme chosen.
+    page.locator(f"#dispositif-{VTE}").get_by_role("button", name=re.compile("^Demander cette aide")).click()
+    expect(page).to_have_url(re.compile(rf"/demande\?(?=.*\bdispositif={VTE}\b)(?=.*\beffectif=30\b)"))
     web.check("demande")
-    page.locator(f"label[for='dispositif-{VTE}']").click()
+    expect(page.locator(f"#dispositif-{VTE}")).to_be_checked()
     page.get_by_label("Nom et prénom, ou fonction").fill("Dominique Exemple, directrice")
     page.get_by_label("Adresse e-mail").fill(email)
     page.get_by_label("Téléphone (facultatif)").fill("03 84 00 00 00")
