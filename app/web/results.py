@@ -279,6 +279,19 @@ def question_fields(questions: Sequence[RankedQuestion]) -> list[QuestionField]:
     return fields
 
 
+_QUESTIONS_HTML: IdentityMemo[Markup] = IdentityMemo(20_000)
+
+
+def questions_html(questions: tuple[RankedQuestion, ...]) -> Markup:
+    """The fields of the questions shown, rendered once per ranked list (the engine's ResultCache shares
+    one list between the profiles whose verdicts ask the same questions)."""
+    found = _QUESTIONS_HTML.get(id(questions))
+    if found is not None:
+        return found
+    macros: Any = templates.env.get_template("partials/questions.html").module
+    return _QUESTIONS_HTML.put(id(questions), questions, macros.questions(question_fields(questions)))
+
+
 def _filters(request: Request) -> Filters:
     params = request.query_params
     return Filters(
@@ -320,7 +333,8 @@ async def results(request: Request) -> Response:
             "needs": [(code, taxonomy[code].label) for code in taxonomy],
             "named_needs": [taxonomy[n].label for n in sorted(profile.needs) if n in taxonomy],
             "needs_without_scheme": needs_without_scheme(context, outcome),
-            "questions": question_fields(outcome.questions),
+            "questions": outcome.questions,
+            "question_fields": questions_html(outcome.questions),
             "more_questions": max(0, len(outcome.questions) - QUESTIONS_SHOWN),
             "query": form.query(),
             "profile_pairs": form.query_pairs(),
