@@ -175,10 +175,14 @@ def _coerce_answer(spec: QuestionSpec, key: str, value: AnswerValue) -> object:
     return answer
 
 
-def _given(request: MatchRequest, fact_id: str) -> Any:
-    """The request's value at the path of a fact's id (`project.hire.contract`), None if absent."""
+#: each fact of the request with the path of its value (`project.hire.contract`)
+_REQUEST_FACTS = tuple((fact.id, tuple(fact.id.split("."))) for fact in F.ASKED.values() if fact.in_request)
+
+
+def _given(request: MatchRequest, path: tuple[str, ...]) -> Any:
+    """The request's value at a fact's path, None if absent."""
     value: Any = request
-    for name in fact_id.split("."):
+    for name in path:
         value = getattr(value, name, None)
         if value is None:
             return None
@@ -187,7 +191,7 @@ def _given(request: MatchRequest, fact_id: str) -> Any:
 
 def _raw_values(ctx: MatchContext, request: MatchRequest) -> dict[str, Any]:
     """The applicant's values by fact id; answers complete and override the profile."""
-    raw: dict[str, Any] = {fact.id: _given(request, fact.id) for fact in F.ASKED.values() if fact.in_request}
+    raw: dict[str, Any] = {fact_id: _given(request, path) for fact_id, path in _REQUEST_FACTS}
     for key, value in request.answers.items():
         spec = ctx.questions.get(key)
         if spec is None or key == F.NEEDS:
@@ -329,21 +333,12 @@ def build_profile_facts(
     matches = tuple(catalogue.needs.match_text(request.needs_text)) if request.needs_text else ()
     needs = frozenset(request.needs) | {m.code for m in matches}
 
-    territories = ctx.territories
-    membership = territories.perimeters.membership(commune)
     facts: dict[str, object] = {
         F.AS_OF: as_of,
-        F.TERRITORY_COMMUNE: commune.code,
-        F.TERRITORY_DEPARTEMENT: commune.departement_code,
-        F.TERRITORY_REGION: commune.region_code,
-        F.TERRITORY_TI_STATUS: membership.status,
-        F.TERRITORY_TI_IDS: frozenset(t.id for t in membership.territories),
-        F.TERRITORY_LISTS: ListStatuses({i: lst.status(commune.code) for i, lst in catalogue.lists.items()}),
+        **ctx.results.derived(("commune-facts", id(commune)), commune, lambda: _commune_facts(ctx, commune)),
         F.COMPANY_CATEGORY: size.possible,
         F.COMPANY_CATEGORY_DECIDED_BY: frozenset(_SIZE_FACTS[figure] for figure in size.deciding_unknowns),
     }
-    if commune.epci_siren:
-        facts[F.TERRITORY_EPCI] = commune.epci_siren
     if size.headcount_min is not None:
         facts[F.COMPANY_HEADCOUNT] = Interval(size.headcount_min, size.headcount_max)
     if naf is not None:
@@ -355,6 +350,22 @@ def build_profile_facts(
         if value is not None and key not in (F.COMPANY_HEADCOUNT, F.COMPANY_NAF):
             facts[key] = value
     return ProfileFacts(facts, commune, size, naf, needs, matches, lookup, provenance, _warnings(lookup))
+
+
+def _commune_facts(ctx: MatchContext, commune: Commune) -> dict[str, object]:
+    """The facts of a commune: the same for every company there (kept with the ResultCache)."""
+    membership = ctx.territories.perimeters.membership(commune)
+    facts: dict[str, object] = {
+        F.TERRITORY_COMMUNE: commune.code,
+        F.TERRITORY_DEPARTEMENT: commune.departement_code,
+        F.TERRITORY_REGION: commune.region_code,
+        F.TERRITORY_TI_STATUS: membership.status,
+        F.TERRITORY_TI_IDS: frozenset(t.id for t in membership.territories),
+        F.TERRITORY_LISTS: ListStatuses({i: lst.status(commune.code) for i, lst in ctx.catalogue.lists.items()}),
+    }
+    if commune.epci_siren:
+        facts[F.TERRITORY_EPCI] = commune.epci_siren
+    return facts
 
 
 async def match_request(
