@@ -305,11 +305,21 @@ class AnswerParts(Memoised[Any]):
 ANSWER_PARTS = AnswerParts()
 
 
+#: the members of the answer's head that are shared between matches, joined as serialised once
+_SHARED_MEMBERS = ("territory", "questions")
+
+
 def match_json(ctx: MatchContext, outcome: MatchOutcome, detail: Detail = "summary") -> bytes:
     needs, entry = outcome.profile.needs, SCHEME_ENTRIES.of
     results = b",".join(entry(s, v, r, needs, detail) for s, v, r in outcome.verdicts)
-    head = to_json(_answer_without_results(ctx, outcome, detail))
-    return head[:-1] + b',"results":[' + results + b"]}"
+    answer = _answer_without_results(ctx, outcome, detail)
+    shared = b"".join(b',"' + name.encode() + b'":' + _serialised(answer.pop(name)) for name in _SHARED_MEMBERS)
+    return to_json(answer)[:-1] + shared + b',"results":[' + results + b"]}"
+
+
+def _serialised(shared: object) -> bytes:
+    """A part of the answer shared between matches (from ANSWER_PARTS), serialised once."""
+    return ANSWER_PARTS.of("json", (shared,), lambda: to_json(shared))
 
 
 def _lookup(lookup: Lookup) -> Json:
