@@ -13,10 +13,11 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-import redis.asyncio as redis
-from redis.exceptions import RedisError
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
+
 
 logger = logging.getLogger("guichet.annuaire")
 
@@ -98,7 +99,14 @@ class RedisPacer:
     def __init__(
         self, url: str, rate_per_second: float, fallback: LocalPacer, key: str = "guichet:annuaire:pace"
     ) -> None:
-        self._redis = redis.Redis.from_url(url, socket_connect_timeout=0.2, socket_timeout=0.2)
+        # Imported here: a service without GUICHET_REDIS_URL starts without loading the client.
+        from redis.asyncio import Redis
+        from redis.exceptions import RedisError
+
+        self._redis: Redis = Redis.from_url(url, socket_connect_timeout=0.2, socket_timeout=0.2)
+        self._errors: tuple[type[Exception], ...] = (RedisError, OSError)
+        #: a reply that is not a number is a store that cannot be used either
+        self._reply_errors: tuple[type[Exception], ...] = (RedisError, OSError, ValueError)
         self._interval = 1.0 / rate_per_second
         self._key = key
         self._reserve = self._redis.register_script(_RESERVE)
@@ -110,7 +118,7 @@ class RedisPacer:
     async def reserve(self, max_wait: float) -> float | None:
         try:
             wait = float(await self._reserve(keys=[self._key], args=[self._interval, max_wait]))
-        except (RedisError, OSError, ValueError) as exc:
+        except self._reply_errors as exc:
             self._failed(exc)
             return await self.fallback.reserve(max_wait)
         return None if wait < 0 else wait
@@ -119,7 +127,7 @@ class RedisPacer:
         await self.fallback.hold(seconds)
         try:
             await self._hold(keys=[self._key], args=[seconds])
-        except (RedisError, OSError) as exc:
+        except self._errors as exc:
             self._failed(exc)
 
     def _failed(self, exc: BaseException) -> None:
