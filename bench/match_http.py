@@ -28,7 +28,9 @@ import time
 import urllib.request
 from pathlib import Path
 
-from app.services.matching import load_match_context
+from app.api.match_view import VIEW_MEMOS, match_json
+from app.schemas.match import MatchRequest
+from app.services.matching import MatchContext, load_match_context, match_profile
 from app.settings import get_settings
 from bench.profiles import AS_OF, MATCH_PROFILE, bodies, body_of
 
@@ -243,8 +245,30 @@ def report(title: str, results: dict[str, list[Row]], health_ms: list[float]) ->
     )
 
 
+def in_process(context: MatchContext, sent: list[bytes]) -> None:
+    """The varied profiles matched and serialised in process, first with every cache empty (each
+    profile met for the first time by a fresh process), then again: what the caches save, and
+    what a request costs before they hold anything."""
+    requests = [MatchRequest.model_validate_json(body) for body in sent[1:]]
+    context.results.clear()
+    for memo in VIEW_MEMOS:
+        memo.clear()
+    for label in ("first time (caches empty)", "again (caches warm)"):
+        times = []
+        for request in requests:
+            started = time.perf_counter()
+            match_json(context, match_profile(context, request, as_of=AS_OF))
+            times.append((time.perf_counter() - started) * 1e6)
+        times.sort()
+        print(
+            f"in process, {len(times)} varied profiles, {label}: p50 {statistics.median(times):.0f} us  "
+            f"p90 {times[int(len(times) * 0.9)]:.0f} us"
+        )
+
+
 def main() -> None:
-    sent = bodies(load_match_context(get_settings()))
+    context = load_match_context(get_settings())
+    sent = bodies(context)
     use_wrk = shutil.which("wrk") is not None
     print(
         f"load generator: {'wrk' if use_wrk else 'python (wrk not installed: apt install wrk)'}, "
@@ -260,6 +284,7 @@ def main() -> None:
             varied = lua_script(Path(tmp) / "varied.lua", sent[1:])
             report("one profile, repeated (warm)", *measure(ports, sent[:1], one, use_wrk))
             report(f"{len(sent) - 1} distinct varied profiles in turn", *measure(ports, sent[1:], varied, use_wrk))
+        in_process(context, sent)
     finally:
         for process in processes:
             process.terminate()

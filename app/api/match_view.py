@@ -303,6 +303,17 @@ class AnswerParts(Memoised[Any]):
 
 
 ANSWER_PARTS = AnswerParts()
+#: every memo of the answers, for whoever must start from nothing (the tests, the benchmarks)
+VIEW_MEMOS: tuple[Memoised[Any], ...] = (
+    CRITERION_VIEWS,
+    EVALUATED_PARTS,
+    PUBLISHED_PARTS,
+    SUMMARY_PARTS,
+    CLOSED_PARTS,
+    UNMET_PARTS,
+    SCHEME_ENTRIES,
+    ANSWER_PARTS,
+)
 
 
 #: the members of the answer's head that are shared between matches, joined as serialised once

@@ -9,12 +9,10 @@ from datetime import date
 from app.api.match_view import (
     ANSWER_PARTS,
     CLOSED_PARTS,
-    CRITERION_VIEWS,
-    EVALUATED_PARTS,
     PUBLISHED_PARTS,
     SCHEME_ENTRIES,
     SUMMARY_PARTS,
-    UNMET_PARTS,
+    VIEW_MEMOS,
     CriterionViews,
     Detail,
     EvaluatedParts,
@@ -52,17 +50,7 @@ def test_an_answer_from_the_caches_is_the_answer_rendered_afresh(match_context: 
     for detail, shape in shapes:
         warm = match_json(match_context, outcome, detail)
         assert match_json(match_context, outcome, detail) == warm
-        memos = (
-            CRITERION_VIEWS,
-            EVALUATED_PARTS,
-            PUBLISHED_PARTS,
-            UNMET_PARTS,
-            SUMMARY_PARTS,
-            CLOSED_PARTS,
-            SCHEME_ENTRIES,
-            ANSWER_PARTS,
-        )
-        for memo in memos:
+        for memo in VIEW_MEMOS:
             memo.clear()
         cold = match_json(match_context, outcome, detail)
         assert cold == warm
