@@ -9,12 +9,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, Select, SQLColumnExpression, Subquery, case, cast, func, literal, select
+from sqlalchemy import ColumnElement, Integer, Select, SQLColumnExpression, Subquery, case, cast, func, select
 from sqlalchemy.orm import Session
 
 from app.cases.lifecycle import CaseStatus
 from app.models import CaseFile, CaseScheme
-from app.services.cases.access import readable_cases
+from app.services.cases.access import readable_by
 from app.services.cases.overdue import overdue_condition
 from app.services.matching import MatchContext
 from app.services.tokens import Staff
@@ -40,51 +40,60 @@ class CaseStats:
 
 
 def case_stats(session: Session, ctx: MatchContext, staff: Staff, now: datetime) -> CaseStats:
-    cases = (
-        readable_cases(staff)
-        .with_only_columns(
-            CaseFile.id, CaseFile.ti_id, CaseFile.status, CaseFile.submitted_at, CaseFile.acknowledged_at
-        )
-        .subquery()
-    )
+    """The figures in three statements, whatever the number of cases: one pass over the queues'
+    cases (from their covering index) for the counts by TI and status, the acknowledged and the
+    overdue ones; one for the schemes asked for; one for the median delay (none without delays)."""
+    readable = readable_by(staff)
     territories = ctx.territories.perimeters.territories
     schemes = ctx.catalogue.schemes
 
-    by_ti = [
-        Count(ti or "", territories[ti].name if ti in territories else (ti or "Hors TI ou statut inconnu"), n)
-        for ti, n in session.execute(
-            select(cases.c.ti_id, func.count()).group_by(cases.c.ti_id).order_by(cases.c.ti_id)
+    by_ti: dict[str | None, int] = {}  # in the database's order of the TIs (where it puts "none")
+    by_status: dict[str, int] = {}
+    acknowledged = overdue = 0
+    for ti, status, n, acknowledged_n, overdue_n in session.execute(
+        select(
+            CaseFile.ti_id,
+            CaseFile.status,
+            func.count(),
+            func.count(CaseFile.acknowledged_at),
+            func.count(case((overdue_condition(now), 1))),
         )
-    ]
-    by_status = [
-        Count(status, CaseStatus(status).label, n)
-        for status, n in session.execute(
-            select(cases.c.status, func.count()).group_by(cases.c.status).order_by(cases.c.status)
-        )
-    ]
+        .where(readable)
+        .group_by(CaseFile.ti_id, CaseFile.status)
+        .order_by(CaseFile.ti_id, CaseFile.status)
+    ):
+        by_ti[ti] = by_ti.get(ti, 0) + n
+        by_status[status] = by_status.get(status, 0) + n
+        acknowledged += acknowledged_n
+        overdue += overdue_n
     by_scheme = [
         Count(scheme_id, schemes[scheme_id].definition.name if scheme_id in schemes else scheme_id, n)
         for scheme_id, n in session.execute(
-            # IN rather than a join: planners then read the queue's cases first, by its index.
+            # A join from the cases rather than `IN` a subquery of them: SQLite then reads the
+            # queues' cases from their covering index and each one's schemes from theirs (with
+            # IN it first sorted the ids into a list: 10.6 ms instead of 6 ms for 10,000 cases);
+            # PostgreSQL hashes the queues' case ids either way.
             select(CaseScheme.scheme_id, func.count())
-            .where(CaseScheme.case_id.in_(select(cases.c.id)))
+            .select_from(CaseFile)
+            .join(CaseScheme, CaseScheme.case_id == CaseFile.id)
+            .where(readable)
             .group_by(CaseScheme.scheme_id)
             .order_by(CaseScheme.scheme_id)
         )
     ]
-    acknowledged, median_hours = _median_hours_to_acknowledgement(session, cases)
-    overdue = session.scalar(
-        select(func.count()).select_from(readable_cases(staff).where(overdue_condition(now)).subquery())
-    )
+    median_hours = _median_hours_to_acknowledgement(session, readable, acknowledged)
     return CaseStats(
         scope="toutes les files" if staff.is_admin else ", ".join(sorted(staff.queue_ids)),
-        total=sum(c.count for c in by_status),
-        by_ti=by_ti,
+        total=sum(by_status.values()),
+        by_ti=[
+            Count(ti or "", territories[ti].name if ti in territories else (ti or "Hors TI ou statut inconnu"), n)
+            for ti, n in by_ti.items()
+        ],
         by_scheme=by_scheme,
-        by_status=by_status,
+        by_status=[Count(status, CaseStatus(status).label, by_status[status]) for status in sorted(by_status)],
         acknowledged=acknowledged,
         median_hours_to_acknowledgement=round(median_hours, 1) if median_hours is not None else None,
-        overdue=overdue or 0,
+        overdue=overdue,
     )
 
 
@@ -93,7 +102,9 @@ def hours_between(
 ) -> ColumnElement[Any]:
     """The hours from `start` to `end` (two stored instants), computed by the database."""
     if session.get_bind().dialect.name == "postgresql":
-        return func.extract("epoch", end - start) / 3600
+        # date_part, not extract: a double, where extract's numeric costs a median over thousands
+        # of delays more than reading them.
+        return func.date_part("epoch", end - start) / 3600
     # SQLite keeps UTC instants as text: julianday() reads them, in days.
     return (func.julianday(end) - func.julianday(start)) * 24
 
@@ -165,15 +176,23 @@ def _percentile_by_rank(values: Subquery, keys: Sequence[str], value: str, fract
     )
 
 
-def _median_hours_to_acknowledgement(session: Session, cases: Subquery) -> tuple[int, float | None]:
-    """How many cases were acknowledged, and the median of their delays in hours, computed by the
-    database: the figures read one row, however many cases the queues hold."""
-    hours = hours_between(session, cases.c.submitted_at, cases.c.acknowledged_at)
-    delays = (
-        select(literal(1).label("all"), hours.label("hours")).where(cases.c.acknowledged_at.is_not(None)).subquery()
-    )
-    count = session.scalar(select(func.count()).select_from(delays)) or 0
+def _median_hours_to_acknowledgement(session: Session, readable: ColumnElement[bool], count: int) -> float | None:
+    """The median of the `count` acknowledged cases' delays in hours, computed by the database,
+    which answers one or two rows however many cases the queues hold. PostgreSQL: percentile_cont.
+    SQLite: the one or two middle delays in order (their rank follows from the count), interpolated
+    as percentile_cont does; less than half the time of ranking every delay with window functions."""
     if count == 0:
-        return 0, None
-    median = grouped_percentiles(session, delays, ["all"], "hours", [0.5])[(1,)][0]
-    return count, median
+        return None
+    hours = hours_between(session, CaseFile.submitted_at, CaseFile.acknowledged_at)
+    acknowledged = (readable, CaseFile.acknowledged_at.is_not(None))
+    if session.get_bind().dialect.name == "postgresql":
+        median = session.scalar(select(func.percentile_cont(0.5).within_group(hours)).where(*acknowledged))
+        return float(median) if median is not None else None
+    position = 0.5 * (count - 1)
+    low = int(position)
+    # Ordered by the label: SQLite then sorts the values it computed, instead of computing them twice.
+    delay = hours.label("hours")
+    middle = list(session.scalars(select(delay).where(*acknowledged).order_by(delay).offset(low).limit(2)))
+    if not middle:
+        return None
+    return float(middle[0] + (position - low) * (middle[-1] - middle[0]))

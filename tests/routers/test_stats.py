@@ -92,3 +92,25 @@ def test_the_median_time_to_acknowledgement_is_the_middle_delay_whatever_their_n
     odd = desk.client.get("/v1/stats", headers=admin).json()
     assert odd["acknowledged"] == 5
     assert abs(odd["median_hours_to_acknowledgement"] - 3.75) <= 0.051  # the middle of five
+
+
+def test_the_figures_come_in_key_order_and_one_delay_is_its_own_median(desk: Desk) -> None:
+    admin = bearer(desk.token("admin", holder="Administration")[0])
+    gers = bearer(desk.token(ti=("gers-tarn-et-garonne",))[0])
+    jura = bearer(desk.token(ti=("haut-jura",))[0])
+    desk.filed(SAINT_CLAUDE)
+    acknowledged = desk.filed()["case_id"]
+    desk.filed(scheme_ids=["vte", "geiq-industrie"])
+    desk.clock.advance(hours=3)
+    desk.client.post(f"/v1/cases/{acknowledged}/transitions", json={"to": "acknowledged", "version": 1}, headers=gers)
+
+    figures = desk.client.get("/v1/stats", headers=admin).json()
+    assert [c["key"] for c in figures["by_ti"]] == ["gers-tarn-et-garonne", "haut-jura"]
+    assert [(c["key"], c["count"]) for c in figures["by_status"]] == [("acknowledged", 1), ("submitted", 2)]
+    assert [c["key"] for c in figures["by_scheme"]] == ["geiq-industrie", "vte"]
+    assert figures["acknowledged"] == 1
+    assert figures["median_hours_to_acknowledgement"] == 3.0
+    # A queue without any acknowledged case has no median; another queue's delay is not its own.
+    jura_figures = desk.client.get("/v1/stats", headers=jura).json()
+    assert (jura_figures["total"], jura_figures["acknowledged"]) == (1, 0)
+    assert jura_figures["median_hours_to_acknowledgement"] is None
