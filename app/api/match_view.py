@@ -322,10 +322,17 @@ _SHARED_MEMBERS = ("territory", "questions")
 
 def match_json(ctx: MatchContext, outcome: MatchOutcome, detail: Detail = "summary") -> bytes:
     needs, entry = outcome.profile.needs, SCHEME_ENTRIES.of
-    results = b",".join(entry(s, v, r, needs, detail) for s, v, r in outcome.verdicts)
     answer = _answer_without_results(ctx, outcome, detail)
-    shared = b"".join(b',"' + name.encode() + b'":' + _serialised(answer.pop(name)) for name in _SHARED_MEMBERS)
-    return to_json(answer)[:-1] + shared + b',"results":[' + results + b"]}"
+    parts = [b""]  # the head, serialised once the shared members are taken out of it
+    for name in _SHARED_MEMBERS:
+        parts += (b',"', name.encode(), b'":', _serialised(answer.pop(name)))
+    parts[0] = to_json(answer)[:-1]
+    parts.append(b',"results":[')
+    for i, (scheme, verdict, relevance) in enumerate(outcome.verdicts):
+        parts += (b"," if i else b"", entry(scheme, verdict, relevance, needs, detail))
+    parts.append(b"]}")
+    # One copy of the kilobytes of the answer, not one per concatenation.
+    return b"".join(parts)
 
 
 def _serialised(shared: object) -> bytes:

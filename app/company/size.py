@@ -128,11 +128,17 @@ class SizeAssessment:
     @property
     def label(self) -> str:
         """In French: "PME", or "PME ou ETI (chiffre d'affaires et bilan inconnus)"."""
-        text = _category_list(self.possible)
-        if not self.settled:
-            names = french.enumeration([_FIGURE_NAMES[f] for f in self.deciding_unknowns])
-            text += f" ({names} {_unknown(self.deciding_unknowns)})"
-        return _capitalise(text)
+        return _size_label(self.possible, self.deciding_unknowns)
+
+
+@lru_cache(maxsize=256)
+def _size_label(possible: frozenset[Category], deciding_unknowns: tuple[Figure, ...]) -> str:
+    # A handful of combinations, asked on every match: worded once each.
+    text = _category_list(possible)
+    if len(possible) != 1:
+        names = french.enumeration([_FIGURE_NAMES[f] for f in deciding_unknowns])
+        text += f" ({names} {_unknown(deciding_unknowns)})"
+    return _capitalise(text)
 
 
 def category_of(headcount: float, turnover: float, balance_sheet: float) -> Category:

@@ -381,7 +381,12 @@ def match_profile(
 ) -> MatchOutcome:
     profile = build_profile_facts(ctx, request, as_of, lookup)
     catalogue = ctx.catalogue
-    positions = catalogue.index.candidates(profile.facts)
+    # The schemes a company's territory and sector leave: the same for every company of a commune and activity.
+    positions = ctx.results.derived(
+        ("candidates", id(catalogue), id(profile.commune), profile.facts.get(F.COMPANY_NAF)),
+        (catalogue, profile.commune),
+        lambda: frozenset(catalogue.index.candidates(profile.facts)),
+    )
     facts, needs, ordered = profile.facts, profile.needs, catalogue.ordered
     memo: Memo = {}
     evaluated = []
