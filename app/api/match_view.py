@@ -264,22 +264,23 @@ def _question(q: RankedQuestion) -> Json:
 
 
 class SchemeEntries(Memoised[bytes]):
-    """Each scheme's entry in a match answer, serialised once per verdict, needs served and detail.
+    """Each scheme's entry in a match answer, serialised once per verdict, needs and detail.
 
     Verdicts are shared between matches (the engine's ResultCache): profiles that differ only in
-    facts a scheme does not read, and ask for the same needs it serves, share its entry.
+    facts a scheme does not read, and name the same needs, share its entry.
     """
 
     def __init__(self, max_entries: int = 50_000) -> None:
         super().__init__(max_entries)
 
     def of(self, scheme: Scheme, verdict: Verdict, relevance: float, needs: frozenset[str], detail: Detail) -> bytes:
-        served = needs & scheme.needs
-        key = (id(scheme), id(verdict), relevance, served, detail)
+        # By the profile's needs rather than those the scheme serves: the set is shared by the
+        # schemes of an answer (its hash computed once), where each intersection would be a new one.
+        key = (id(scheme), id(verdict), relevance, needs, detail)
         found = self._memo.get(key)
         if found is not None:
             return found
-        return self._memo.put(key, (scheme, verdict), scheme_json(scheme, verdict, relevance, served, detail))
+        return self._memo.put(key, (scheme, verdict), scheme_json(scheme, verdict, relevance, needs, detail))
 
 
 SCHEME_ENTRIES = SchemeEntries()

@@ -228,7 +228,7 @@ class ResultCache:
         return found[1]  # type: ignore[return-value]
 
     def result(self, condition: Condition, facts: Facts) -> CriterionResult:
-        key = (id(condition), *[facts.get(f) for f in condition.read_facts])
+        key = (id(condition), *map(facts.get, condition.read_facts))
         try:
             found = self._results.get(key)
         except TypeError:  # a fact value that cannot be a key: evaluate without caching
@@ -241,7 +241,7 @@ class ResultCache:
 
     def verdict(self, rules: SchemeRules, facts: Facts, as_of: date, build: Callable[[], Verdict]) -> Verdict:
         """The verdict of `rules` on `facts` and `as_of`: `build()`, computed once per values of the facts read."""
-        key = (id(rules), as_of, *[facts.get(f) for f in rules.read_facts])
+        key = (id(rules), as_of, *map(facts.get, rules.read_facts))
         try:
             found = self._verdicts.get(key)
         except TypeError:  # a fact value that cannot be a key: evaluate without caching
