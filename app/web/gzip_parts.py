@@ -45,6 +45,16 @@ class SharedPart:
         return compressor.compress(self.encoded) + compressor.flush(zlib.Z_FULL_FLUSH)
 
 
+#: the page's own text between two shared parts (a group's heading) is sent as it is below this
+#: size: a full flush of the compressor, which resets its tables, costs more than it would save
+_STORED_BELOW = 512
+
+
+def _stored(data: bytes) -> bytes:
+    """`data` as a stored (uncompressed) deflate block, on a byte boundary (RFC 1951, 3.2.4)."""
+    return b"\x00" + struct.pack("<HH", len(data), len(data) ^ 0xFFFF) + data
+
+
 def plain(parts: Iterable[str | SharedPart]) -> bytes:
     """The page, uncompressed."""
     return b"".join(part.encoded if isinstance(part, SharedPart) else part.encode() for part in parts)
@@ -57,14 +67,15 @@ def gzipped(parts: Iterable[str | SharedPart]) -> bytes:
     crc = size = 0
     written = False  # text given to the compressor since its last flush
     for part in parts:
-        if isinstance(part, SharedPart):
-            data = part.encoded
+        data = part.encoded if isinstance(part, SharedPart) else part.encode()
+        if not data:
+            continue
+        if isinstance(part, SharedPart) or len(data) < _STORED_BELOW:
             if written:
                 out.append(compressor.flush(zlib.Z_FULL_FLUSH))
                 written = False
-            out.append(part.deflated)
+            out.append(part.deflated if isinstance(part, SharedPart) else _stored(data))
         else:
-            data = part.encode()
             out.append(compressor.compress(data))
             written = True
         crc = zlib.crc32(data, crc)
