@@ -15,6 +15,7 @@ They belong to the API, not to the engine or the catalogue, which know nothing o
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Mapping
+from functools import lru_cache
 from typing import Any, Generic, Literal, TypeVar, cast
 
 from pydantic_core import to_json
@@ -357,27 +358,26 @@ def _lookup(lookup: Lookup) -> Json:
 def _provenance(profile: ProfileFacts, detail: Detail) -> Json:
     found = profile.lookup.facts.establishment if profile.lookup.facts else None
     data_date = found.data_date.isoformat() if found and found.data_date else None
-
-    def origin_json(origin: Origin) -> Json:
-        view: Json = {
-            "source": origin.source,
-            "data_date": data_date if origin.source == "sirene" else None,
-            "derived_from": list(origin.derived_from),
-            "note": origin.note,
-        }
-        if detail == "summary":
-            # Where a fact comes from, without the fields that say nothing (no date, no note).
-            return {key: value for key, value in view.items() if value not in (None, [])}
-        return view
-
-    # Most origins are the service's constants (the applicant, the commune): rendered once each.
-    part = ANSWER_PARTS.of
     return {
-        path: origin_json(origin)
-        if origin.source == "sirene"
-        else part(f"origin-{detail}", (origin,), lambda origin=origin: origin_json(origin))  # type: ignore[misc]
+        path: _origin_view(origin, data_date if origin.source == "sirene" else None, detail)
         for path, origin in profile.provenance.items()
     }
+
+
+@lru_cache(maxsize=4_096)
+def _origin_view(origin: Origin, data_date: str | None, detail: Detail) -> Json:
+    """Where a fact comes from, by value: most origins are the same few (the applicant, the commune,
+    the size decree and the figures it was given), so each is rendered once. Shared: never modify."""
+    view: Json = {
+        "source": origin.source,
+        "data_date": data_date,
+        "derived_from": list(origin.derived_from),
+        "note": origin.note,
+    }
+    if detail == "summary":
+        # Without the fields that say nothing (no date, no note).
+        return {key: value for key, value in view.items() if value not in (None, [])}
+    return view
 
 
 def _insee_category(profile: ProfileFacts) -> Json | None:

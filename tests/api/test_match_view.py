@@ -140,3 +140,20 @@ def test_a_loan_is_told_apart_from_a_grant_in_french(match_context: MatchContext
     loan = match_context.catalogue.schemes["pret-croissance-industrie"]
     part = json.loads(b"{" + PUBLISHED_PARTS.of(loan) + b"}")
     assert {(b["kind"], b["kind_label"]) for b in part["benefits"]} == {("loan", "prêt")}
+
+
+def test_matching_the_same_profiles_again_adds_nothing_to_the_memos(match_context: MatchContext) -> None:
+    # A memo keyed by an object made for one request would grow with every request (and, once
+    # full, be emptied of everything the other requests share).
+    warm = replace(match_context, results=ResultCache())
+    profiles = [MatchRequest.model_validate(p) for p in varied_profiles(match_context, count=100)]
+    for memo in VIEW_MEMOS:
+        memo.clear()
+    for detail in ("summary", "full"):
+        for profile in profiles:
+            match_json(warm, match_profile(warm, profile, as_of=AS_OF), detail)
+    sizes = [len(memo) for memo in VIEW_MEMOS]
+    for detail in ("summary", "full"):
+        for profile in profiles:
+            match_json(warm, match_profile(warm, profile, as_of=AS_OF), detail)
+    assert [len(memo) for memo in VIEW_MEMOS] == sizes
