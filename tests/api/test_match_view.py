@@ -149,11 +149,14 @@ def test_matching_the_same_profiles_again_adds_nothing_to_the_memos(match_contex
     profiles = [MatchRequest.model_validate(p) for p in varied_profiles(match_context, count=100)]
     for memo in VIEW_MEMOS:
         memo.clear()
-    for detail in ("summary", "full"):
-        for profile in profiles:
-            match_json(warm, match_profile(warm, profile, as_of=AS_OF), detail)
+    details: tuple[Detail, ...] = ("summary", "full")
+
+    def match_all() -> None:
+        for detail in details:
+            for profile in profiles:
+                match_json(warm, match_profile(warm, profile, as_of=AS_OF), detail)
+
+    match_all()
     sizes = [len(memo) for memo in VIEW_MEMOS]
-    for detail in ("summary", "full"):
-        for profile in profiles:
-            match_json(warm, match_profile(warm, profile, as_of=AS_OF), detail)
+    match_all()
     assert [len(memo) for memo in VIEW_MEMOS] == sizes
