@@ -232,10 +232,12 @@ def groups(outcome: MatchOutcome, filters: Filters) -> list[Group]:
 
 
 def page_parts(html: str, cards: Sequence[SchemeCard]) -> list[str | SharedPart]:
-    """The rendered page in parts: its own text, and each card (shared) in its slot."""
+    """The rendered page in parts: its own text, and each card (shared) in its slot (found by the
+    card's position among the match's verdicts: the filters leave out some of them)."""
+    at = {card.position: card for card in cards}
     pieces: list[str | SharedPart] = []
     for i, piece in enumerate(_CARD_SLOTS.split(html)):
-        pieces.append(cards[int(piece)].parts.html if i % 2 else piece)
+        pieces.append(at[int(piece)].parts.html if i % 2 else piece)
     return pieces
 
 

@@ -1,10 +1,14 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlencode
 
+import pytest
 from fastapi.testclient import TestClient
 
+from app.services.matching import MatchContext
 from tests.web.page_reading import field_errors, text_of
 
 MOREZ = {
@@ -131,3 +135,40 @@ def test_a_scheme_page_opened_from_another_site_has_no_way_back_to_results(clien
     page = client.get("/dispositifs/vte", headers={"Referer": "https://evil.example/resultats?x=1"}).text
 
     assert "Retour aux résultats" not in page
+
+
+MOREZ_BODY = {
+    "territory": {"commune": "39368"},
+    "company": {"headcount": 30, "naf": "25.62A"},
+    "needs": ["recrutement"],
+}
+
+
+@pytest.mark.parametrize(
+    ("filters", "kept"),
+    [
+        ({}, lambda scheme: scheme["verdict"] is not None),
+        ({"filtre_verdict": "closed"}, lambda scheme: scheme["verdict"] == "closed"),
+        ({"ouvert": "1"}, lambda scheme: scheme["verdict"] != "closed"),
+        ({"filtre_besoin": "investissement"}, lambda scheme: "investissement" in scheme["needs"]),
+    ],
+)
+def test_each_card_kept_by_the_filters_is_shown_in_its_place(
+    client: TestClient,
+    match_context: MatchContext,
+    filters: dict[str, str],
+    kept: Callable[[dict[str, Any]], bool],
+) -> None:
+    # The cards are shared parts put into the page at their slots: a filter that leaves some out
+    # must show exactly the others, each where it belongs.
+    needs_of = {scheme.id: set(scheme.needs) for scheme in match_context.catalogue.ordered}
+    schemes = [
+        {"id": r["scheme_id"], "verdict": r["verdict"], "needs": needs_of[r["scheme_id"]]}
+        for r in client.post("/v1/match", json=MOREZ_BODY).json()["results"]
+    ]
+
+    page = _results(client, **filters)
+
+    shown = re.findall(r'<article class="guichet-card[^"]*" id="dispositif-([\w-]+)"', page)
+    assert shown == [s["id"] for s in schemes if kept(s)]
+    assert shown or "Aucune aide ne correspond à ces filtres" in page
