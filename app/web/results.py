@@ -86,14 +86,6 @@ def deadline_words(days: int | None) -> str | None:
     return "clôture demain" if days == 1 else f"clôture dans {days} jours"
 
 
-@dataclass(frozen=True)
-class VerdictParts:
-    """A card as HTML (shared by the pages that show it, compressed once), and the one-line reason of its verdict."""
-
-    reason: str
-    html: SharedPart
-
-
 class CardParts:
     """The cards' HTML, shared by the matches: each scheme's fixed parts, rendered once per Scheme
     object (a new catalogue, new objects), and each whole card once per set of the engine's shared
@@ -102,7 +94,7 @@ class CardParts:
 
     def __init__(self, max_entries: int = 20_000) -> None:
         self._fixed: IdentityMemo[FixedParts] = IdentityMemo(max_entries)
-        self._verdicts: IdentityMemo[VerdictParts] = IdentityMemo(max_entries)
+        self._verdicts: IdentityMemo[SharedPart] = IdentityMemo(max_entries)
 
     @staticmethod
     def _macros() -> Any:
@@ -115,25 +107,26 @@ class CardParts:
         macros, d = self._macros(), scheme.definition
         return self._fixed.put(id(scheme), scheme, FixedParts(macros.kinds(d), macros.body(d), macros.sources(d)))
 
-    def verdict(self, scheme: Scheme, verdict: Verdict, closes_in_days: int | None) -> VerdictParts:
+    def verdict(self, scheme: Scheme, verdict: Verdict, closes_in_days: int | None) -> SharedPart:
+        """The card of `scheme` with `verdict`: its HTML, shared by the pages that show it (compressed once)."""
         results = (verdict.validity, *verdict.criteria)
         key = (id(scheme), closes_in_days, *map(id, results))
         found = self._verdicts.get(key)
         if found is not None:
             return found
-        macros, fixed, reason = self._macros(), self.of(scheme), verdict_reason(verdict)
+        macros, fixed = self._macros(), self.of(scheme)
         kind = verdict.verdict
         html = macros.card(
             scheme,
             kind,
             BADGE_OF_VERDICT[kind],
             deadline_words(closes_in_days),
-            reason,
+            verdict_reason(verdict),
             fixed,
             _criteria(scheme, verdict),
             _open_today(verdict) and kind is not VerdictKind.INELIGIBLE,
         )
-        return self._verdicts.put(key, (scheme, results), VerdictParts(reason, SharedPart(str(html))))
+        return self._verdicts.put(key, (scheme, results), SharedPart(str(html)))
 
 
 CARD_PARTS = CardParts()
@@ -148,25 +141,15 @@ _CARD_SLOTS = re.compile(re.escape(_CARD_SLOT) + r"(\d+)-->")
 class SchemeCard:
     scheme: Scheme
     verdict: VerdictKind
-    closes_in_days: int | None
-    matched_needs: Sequence[str]
-    parts: VerdictParts
+    html: SharedPart
     open_today: bool
-    #: the card's place among the page's cards
-    position: int = 0
+    #: the card's place among the match's verdicts
+    position: int
 
     @property
     def slot(self) -> Markup:
         """What the template writes in the card's place: the page puts the shared card there (`page_parts`)."""
         return Markup(f"{_CARD_SLOT}{self.position}-->")
-
-    @property
-    def deadline(self) -> str | None:
-        return deadline_words(self.closes_in_days)
-
-    @property
-    def reason(self) -> str:
-        return self.parts.reason
 
 
 @dataclass(frozen=True)
@@ -202,17 +185,14 @@ def _criteria(scheme: Scheme, verdict: Verdict) -> list[CriterionLine]:
     return [line(c) for c in (verdict.validity, *verdict.criteria)]
 
 
-def scheme_card(scheme: Scheme, verdict: Verdict, needs: frozenset[str], as_of: date, position: int = 0) -> SchemeCard:
-    d = scheme.definition
-    closes_on = d.validity.closes_on
+def scheme_card(scheme: Scheme, verdict: Verdict, as_of: date, position: int) -> SchemeCard:
+    closes_on = scheme.definition.validity.closes_on
     days = (closes_on - as_of).days if closes_on is not None else None
     days = days if days is not None and 0 <= days <= DEADLINE_NOTICE_DAYS else None
     return SchemeCard(
         scheme=scheme,
         verdict=verdict.verdict,
-        closes_in_days=days,
-        matched_needs=[n for n in d.needs if n in needs],
-        parts=CARD_PARTS.verdict(scheme, verdict, days),
+        html=CARD_PARTS.verdict(scheme, verdict, days),
         open_today=_open_today(verdict),
         position=position,
     )
@@ -223,8 +203,7 @@ def _open_today(verdict: Verdict) -> bool:
 
 
 def groups(outcome: MatchOutcome, filters: Filters) -> list[Group]:
-    needs, as_of = outcome.profile.needs, outcome.as_of
-    cards = [scheme_card(s, v, needs, as_of, i) for i, (s, v, _) in enumerate(outcome.verdicts)]
+    cards = [scheme_card(s, v, outcome.as_of, i) for i, (s, v, _) in enumerate(outcome.verdicts)]
     kept = [c for c in cards if filters.keep(c)]
     return [
         Group(kind, GROUP_TITLES[kind], [c for c in kept if c.verdict is kind], kind in FOLDED) for kind in VerdictKind
@@ -237,7 +216,7 @@ def page_parts(html: str, cards: Sequence[SchemeCard]) -> list[str | SharedPart]
     at = {card.position: card for card in cards}
     pieces: list[str | SharedPart] = []
     for i, piece in enumerate(_CARD_SLOTS.split(html)):
-        pieces.append(at[int(piece)].parts.html if i % 2 else piece)
+        pieces.append(at[int(piece)].html if i % 2 else piece)
     return pieces
 
 
