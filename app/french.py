@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Literal
 
 from babel import Locale
@@ -27,6 +28,9 @@ def number(value: float) -> str:
     return str(format_decimal(value, format=_AMOUNT, locale=LOCALE))
 
 
+# Pages write the same few dates (today's, the sources' reading dates) on every request: babel's
+# formatting costs more than the rest of a result page's own text.
+@lru_cache(maxsize=4096)
 def day(value: date) -> str:
     """`2022-06-30` -> "30/06/2022"."""
     return str(format_date(value, format="dd/MM/yyyy", locale=LOCALE))
@@ -39,6 +43,9 @@ def day_and_time(value: datetime) -> str:
 
 def enumeration(items: Sequence[str], conjunction: Literal["et", "ou"] = "et") -> str:
     """["a", "b", "c"] -> "a, b et c" (or "a, b ou c"); one item alone; nothing -> ""."""
-    if not items:
-        return ""
+    return _enumeration(tuple(items), conjunction) if items else ""
+
+
+@lru_cache(maxsize=4096)
+def _enumeration(items: tuple[str, ...], conjunction: Literal["et", "ou"]) -> str:
     return str(format_list(list(items), style="standard" if conjunction == "et" else "or", locale=LOCALE))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
@@ -55,6 +55,8 @@ GROUP_TITLES = {
 }
 #: groups folded by default: what the SME cannot get today
 FOLDED = frozenset({VerdictKind.INELIGIBLE, VerdictKind.CLOSED})
+#: the verdict filter's choices, in the order of the groups
+VERDICT_KINDS = tuple((k.value, k.label) for k in VerdictKind)
 
 ResultLabel = Literal["met", "not_met", "unknown"]
 
@@ -95,6 +97,10 @@ class CardParts:
     def __init__(self, max_entries: int = 20_000) -> None:
         self._fixed: IdentityMemo[FixedParts] = IdentityMemo(max_entries)
         self._verdicts: IdentityMemo[SharedPart] = IdentityMemo(max_entries)
+
+    def clear(self) -> None:
+        self._fixed.clear()
+        self._verdicts.clear()
 
     @staticmethod
     def _macros() -> Any:
@@ -220,6 +226,56 @@ def page_parts(html: str, cards: Sequence[SchemeCard]) -> list[str | SharedPart]
     return pieces
 
 
+@dataclass(frozen=True)
+class VerdictGroups:
+    """The schemes of a match as the page shows them: how many of each verdict, and the groups
+    that the filters keep, as HTML in parts (each group's heading, and the shared cards)."""
+
+    counts: Mapping[VerdictKind, int]
+    parts: tuple[SharedPart, ...]
+    #: the cards the filters keep
+    shown: int
+
+
+class GroupsParts:
+    """The groups of cards of each list of verdicts, on a date, with filters, rendered once: the
+    engine's ResultCache shares the Verdict objects between profiles, so that companies whose
+    schemes get the same verdicts see the same groups (the realistic repeat, and many others)."""
+
+    def __init__(self, max_entries: int = 20_000) -> None:
+        self._memo: IdentityMemo[VerdictGroups] = IdentityMemo(max_entries)
+
+    def __len__(self) -> int:
+        return len(self._memo)
+
+    def clear(self) -> None:
+        self._memo.clear()
+
+    def of(self, outcome: MatchOutcome, filters: Filters) -> VerdictGroups:
+        shared = tuple(item for scheme, verdict, _ in outcome.verdicts for item in (scheme, verdict))
+        key = (outcome.as_of, filters, *map(id, shared))
+        found = self._memo.get(key)
+        if found is not None:
+            return found
+        counts = dict.fromkeys(VerdictKind, 0)
+        for _, verdict, _ in outcome.verdicts:
+            counts[verdict.verdict] += 1
+        shown = groups(outcome, filters)
+        macros: Any = templates.env.get_template("partials/verdict_groups.html").module
+        cards = [card for group in shown for card in group.cards]
+        parts = page_parts(str(macros.groups(shown)), cards)
+        value = VerdictGroups(
+            counts, tuple(p if isinstance(p, SharedPart) else SharedPart(p) for p in parts), len(cards)
+        )
+        return self._memo.put(key, shared, value)
+
+
+GROUPS_PARTS = GroupsParts()
+
+#: where the groups go in the rendered page (as the cards' slots: no visitor's text can forge it)
+_GROUPS_SLOT = f"<!--groupes-{secrets.token_hex(8)}-->"
+
+
 def needs_without_scheme(context: MatchContext, outcome: MatchOutcome) -> list[str]:
     """The needs the SME named that no scheme open to it serves (eligible or to be settled)."""
     served = {
@@ -295,11 +351,8 @@ async def results(request: Request) -> Response:
     filters = _filters(request)
     profile = outcome.profile
     membership = context.territories.perimeters.membership(profile.commune)
-    counts = dict.fromkeys(VerdictKind, 0)
-    for _, verdict, _ in outcome.verdicts:
-        counts[verdict.verdict] += 1
     taxonomy = context.catalogue.needs.needs
-    shown = groups(outcome, filters)
+    shown = GROUPS_PARTS.of(outcome, filters)
     page = templates.get_template("results.html").render(
         {
             "request": request,
@@ -307,10 +360,12 @@ async def results(request: Request) -> Response:
             "outcome": outcome,
             "profile": profile,
             "membership": membership,
-            "groups": shown,
-            "counts": counts,
+            "territory_names": ", ".join(t.name for t in membership.territories),
+            "groups_slot": Markup(_GROUPS_SLOT),
+            "nothing_shown": shown.shown == 0,
+            "counts": shown.counts,
             "filters": filters,
-            "verdict_kinds": [(k.value, k.label) for k in VerdictKind],
+            "verdict_kinds": VERDICT_KINDS,
             "needs": [(code, taxonomy[code].label) for code in taxonomy],
             "named_needs": [taxonomy[n].label for n in sorted(profile.needs) if n in taxonomy],
             "needs_without_scheme": needs_without_scheme(context, outcome),
@@ -321,7 +376,8 @@ async def results(request: Request) -> Response:
             "profile_pairs": form.query_pairs(),
         }
     )
-    parts = page_parts(page, [card for group in shown for card in group.cards])
+    before, after = page.split(_GROUPS_SLOT)
+    parts: list[str | SharedPart] = [before, *shown.parts, after]
     headers = {"Vary": "Accept-Encoding"}
     if "gzip" in request.headers.get("accept-encoding", ""):
         # Compressed here, each card once for every page that shows it (app.web.gzip_parts): the

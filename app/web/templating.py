@@ -27,6 +27,8 @@ templates = Jinja2Templates(
         trim_blocks=True,
         lstrip_blocks=True,
         undefined=StrictUndefined,
+        # The templates ship with the code: no file check on every page (a stat per template).
+        auto_reload=False,
     )
 )
 templates.env.filters["nombre"] = french.number

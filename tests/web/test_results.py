@@ -9,6 +9,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.services.matching import MatchContext
+from app.web.results import CARD_PARTS, GROUPS_PARTS
+from bench.profiles import varied_profiles
+from bench.web import as_page
 from tests.web.page_reading import field_errors, text_of
 
 MOREZ = {
@@ -172,3 +175,26 @@ def test_each_card_kept_by_the_filters_is_shown_in_its_place(
     shown = re.findall(r'<article class="guichet-card[^"]*" id="dispositif-([\w-]+)"', page)
     assert shown == [s["id"] for s in schemes if kept(s)]
     assert shown or "Aucune aide ne correspond à ces filtres" in page
+
+
+def test_pages_made_of_shared_groups_are_the_pages_rendered_from_nothing(
+    client: TestClient, match_context: MatchContext
+) -> None:
+    # The groups of cards are rendered once per list of verdicts and filters, and shared: a page
+    # made from them must be the very page rendered with every memo empty, for any profile.
+    queries = [urlencode(as_page(body)) for body in varied_profiles(match_context, 40)]
+    queries += [f"{queries[0]}&filtre_verdict=eligible", f"{queries[1]}&ouvert=1&filtre_besoin=investissement"]
+
+    def page(query: str, afresh: bool = False) -> str:
+        if afresh:
+            GROUPS_PARTS.clear()
+            CARD_PARTS.clear()
+        answer = client.get("/resultats?" + query)
+        assert answer.status_code == 200, answer.text[:300]
+        return answer.text
+
+    warm = [page(query) for query in queries]
+    known = len(GROUPS_PARTS)
+    assert [page(query) for query in queries] == warm
+    assert len(GROUPS_PARTS) == known, "asking the same pages again must add nothing to the memo"
+    assert [page(query, afresh=True) for query in queries] == warm
