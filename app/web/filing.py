@@ -137,7 +137,7 @@ def filing_page(
         "filing.html",
         {
             "profile": outcome.profile,
-            "profile_pairs": profile.query_pairs(),
+            "profile_fields": profile.hidden_fields(),
             "query": profile.query(),
             "form": form,
             "open_choices": _choices(outcome, OPEN_VERDICTS),

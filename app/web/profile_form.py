@@ -11,9 +11,11 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from html import escape
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote_plus
 
+from markupsafe import Markup
 from pydantic import ValidationError
 from starlette.datastructures import FormData, QueryParams
 
@@ -139,7 +141,26 @@ class ProfileForm:
         return [(k, v) for k, v in pairs if v]
 
     def query(self) -> str:
-        return urlencode(self.query_pairs())
+        """The results page's query string: as `urlencode`, the values that need no quoting left as they are."""
+        return "&".join(f"{_url_text(key)}={_url_text(value)}" for key, value in self.query_pairs())
+
+    def hidden_fields(self) -> Markup:
+        """The profile as the hidden fields of a form that carries it on (the results' forms, the filing form)."""
+        return Markup(
+            "".join(
+                f'<input type="hidden" name="{escape(key)}" value="{escape(value)}">'
+                for key, value in self.query_pairs()
+            )
+        )
+
+
+#: what `quote_plus` leaves as it is
+_URL_SAFE = re.compile(r"[A-Za-z0-9_.~-]*\Z")
+
+
+def _url_text(text: str) -> str:
+    # Most of a profile is codes and figures: quote_plus, which encodes every text, only where needed.
+    return text if _URL_SAFE.match(text) else quote_plus(text)
 
 
 _SPACES = re.compile(r"[\s\u00a0\u202f]+")

@@ -232,7 +232,9 @@ class VerdictGroups:
     that the filters keep, as HTML in parts (each group's heading, and the shared cards)."""
 
     counts: Mapping[VerdictKind, int]
-    parts: tuple[SharedPart, ...]
+    #: the headings as text (short: app.web.gzip_parts sends them stored, which costs nothing to
+    #: compress), the cards shared
+    parts: tuple[str | SharedPart, ...]
     #: the cards the filters keep
     shown: int
 
@@ -263,11 +265,8 @@ class GroupsParts:
         shown = groups(outcome, filters)
         macros: Any = templates.env.get_template("partials/verdict_groups.html").module
         cards = [card for group in shown for card in group.cards]
-        parts = page_parts(str(macros.groups(shown)), cards)
-        value = VerdictGroups(
-            counts, tuple(p if isinstance(p, SharedPart) else SharedPart(p) for p in parts), len(cards)
-        )
-        return self._memo.put(key, shared, value)
+        parts = tuple(page_parts(str(macros.groups(shown)), cards))
+        return self._memo.put(key, shared, VerdictGroups(counts, parts, len(cards)))
 
 
 GROUPS_PARTS = GroupsParts()
@@ -373,7 +372,8 @@ async def results(request: Request) -> Response:
             "question_fields": questions_html(outcome.questions),
             "more_questions": max(0, len(outcome.questions) - QUESTIONS_SHOWN),
             "query": form.query(),
-            "profile_pairs": form.query_pairs(),
+            # written once, for the page's three forms
+            "profile_fields": form.hidden_fields(),
         }
     )
     before, after = page.split(_GROUPS_SLOT)
