@@ -81,7 +81,16 @@ class MatchRecorder(Protocol):
     def profile_record(self, ctx: MatchContext, outcome: MatchOutcome) -> dict[str, Any]: ...
 
 
-async def file_case(
+async def look_up(ctx: MatchContext, directory: SireneClient, request: CaseRequest) -> Lookup:
+    """What the directory says of the profile's SIRET (on the event loop: the client is asynchronous),
+    read before the case is written, with no transaction open."""
+    try:
+        return await lookup_for_match(directory, ctx.territories, ctx.naf, request.profile)
+    except DomainError as exc:
+        raise exc.within("profile") from None
+
+
+async def look_up_and_file(
     session: Session,
     ctx: MatchContext,
     directory: SireneClient,
@@ -91,33 +100,17 @@ async def file_case(
     key: bytes,
     now: datetime,
     as_of: date,
-    on_behalf: OnBehalf | None = None,
     links: Links | None = None,
 ) -> FiledCase:
     """The profile's SIRET looked up first (on the event loop), then the case written (in a worker
     thread: the session is synchronous)."""
-    try:
-        lookup = await lookup_for_match(directory, ctx.territories, ctx.naf, request.profile)
-    except DomainError as exc:
-        raise exc.within("profile") from None
+    lookup = await look_up(ctx, directory, request)
     return await to_thread.run_sync(
-        partial(
-            _file_case,
-            session,
-            ctx,
-            request,
-            lookup,
-            recorder=recorder,
-            key=key,
-            now=now,
-            as_of=as_of,
-            on_behalf=on_behalf,
-            links=links,
-        )
+        partial(file_case, session, ctx, request, lookup, recorder=recorder, key=key, now=now, as_of=as_of, links=links)
     )
 
 
-def _file_case(
+def file_case(
     session: Session,
     ctx: MatchContext,
     request: CaseRequest,
@@ -130,6 +123,8 @@ def _file_case(
     on_behalf: OnBehalf | None = None,
     links: Links | None = None,
 ) -> FiledCase:
+    """The case written from the profile matched again (with what `look_up` found): refused when it
+    repeats a partner's recent request or asks for a scheme ruled out without saying it knows."""
     if on_behalf is not None and not on_behalf.keyed:
         _refuse_duplicate(session, on_behalf, now)
     try:
