@@ -45,10 +45,14 @@ class Links:
         return self.public_url.rstrip("/") + DESK_PATH
 
 
+#: the staff who may be told of a new request, a statement built once (every filing reads them)
+_ACTIVE_STAFF = select(StaffMember).where(StaffMember.active.is_(True)).order_by(StaffMember.email)
+
+
 def queue_recipients(session: Session, queue_id: str, now: datetime) -> list[StaffMember]:
     """Who is told of a new request in `queue_id`: its present members, else the present admins."""
     kind, _, value = queue_id.partition(":")
-    members = session.scalars(select(StaffMember).where(StaffMember.active.is_(True)).order_by(StaffMember.email))
+    members = session.scalars(_ACTIVE_STAFF)
     today = now.astimezone(PARIS).date()
     present = [m for m in members if not is_absent(m, today)]
     scope = {"ti": lambda m: value in m.ti_ids, "region": lambda m: value in m.region_codes}.get(kind)
