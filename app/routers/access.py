@@ -197,8 +197,7 @@ async def _partner_or_nobody(request: Request, caller: Principal | None, scope: 
     return site
 
 
-@raises(ErrorKind.FORBIDDEN, ErrorKind.RATE_LIMITED)
-async def filer(request: Request, caller: KeyHolder) -> PartnerSite | None:
+async def filer_of(request: Request, caller: Principal | None) -> PartnerSite | None:
     """Who files a request: a partner key that may write cases, or the applicant itself (limited
     per client address; staff file as the applicant would)."""
     site = await _partner_or_nobody(request, caller, Scope.CASES_WRITE)
@@ -215,7 +214,6 @@ async def matcher(request: Request) -> PartnerSite | None:
 
 #: the OpenAPI requirement of a route open to all, where a key may be sent (the empty one first)
 OPTIONAL_BEARER: dict[str, Any] = {"security": [{}, {"HTTPBearer": []}]}
-Filer = Annotated[PartnerSite | None, Depends(filer)]
 
 
 async def if_none_match(

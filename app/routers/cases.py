@@ -1,34 +1,39 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated, Any
 
 from anyio import to_thread
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from app.api.match_view import MATCH_RECORDER
 from app.cases.lifecycle import CaseStatus
 from app.clock import PARIS
+from app.db import Database
 from app.errors import ErrorKind, InvalidInput
-from app.problems import ProblemRoute, problem_responses
+from app.problems import ProblemRoute, problem_responses, raises
 from app.routers.access import (
     OPTIONAL_BEARER,
     Caller,
     Db,
-    Filer,
     IfMatch,
     IfNoneMatch,
     Now,
     StaffCaller,
     etag,
+    filer_of,
+    holder_of,
     not_modified,
     tagged,
     version_read,
     versioned,
 )
-from app.routers.idempotency import Idempotent
-from app.routers.matching import Context, Directory
+from app.routers.idempotency import Idempotency, IdempotencyKeyHeader, reserved
+from app.routers.matching import Context
 from app.schemas.case import (
     AssignIn,
     CaseDetail,
@@ -45,7 +50,9 @@ from app.schemas.text import Identifier, IsoDate, QueueId
 from app.services.cases import filing, queries, transitions
 from app.services.cases.access import require_applicant
 from app.services.idempotency import request_digest
+from app.services.matching import MatchContext
 from app.services.notifications import Links
+from app.services.tokens import PartnerSite
 
 PREFIX = "/v1/cases"
 router = APIRouter(prefix=PREFIX, tags=["Dossiers"], route_class=ProblemRoute)
@@ -62,6 +69,39 @@ VERSIONED_CHANGE = (ErrorKind.NOT_FOUND, ErrorKind.STALE, ErrorKind.VERSION_REQU
 
 def case_links(case_id: uuid.UUID) -> dict[str, str]:
     return {"self": f"{PREFIX}/{case_id}", "withdraw": f"{PREFIX}/{case_id}/withdraw"}
+
+
+@dataclass(frozen=True)
+class FilingCaller:
+    """What a filing reads besides its body: who files (a partner, or None for the applicant),
+    its idempotency key, and when."""
+
+    partner: PartnerSite | None
+    once: Idempotency
+    at: datetime
+
+
+@raises(
+    ErrorKind.UNAUTHENTICATED,
+    ErrorKind.UNAVAILABLE,
+    ErrorKind.FORBIDDEN,
+    ErrorKind.RATE_LIMITED,
+    ErrorKind.CONFLICT,
+    ErrorKind.INVALID,
+)
+async def filing_caller(request: Request, key: IdempotencyKeyHeader = None) -> AsyncIterator[FilingCaller]:
+    """The filing route's one dependency, in the place of eight (each cost every filing): token,
+    rate limit, idempotency key, then the database gate, in this order and before the body is
+    validated, as those dependencies were. The key is released if the filing fails."""
+    at: datetime = request.app.state.clock()
+    caller = await holder_of(request)
+    partner = await filer_of(request, caller)
+    async with reserved(request, caller, key, at) as once:
+        database: Database = request.app.state.database
+        if not database.ready:
+            # A database that cannot serve answers 503 here, as the session dependency did.
+            await to_thread.run_sync(database.ensure_ready)
+        yield FilingCaller(partner, once, at)
 
 
 @router.post(
@@ -88,45 +128,53 @@ def case_links(case_id: uuid.UUID) -> dict[str, str]:
 async def file_case(
     request: Request,
     body: CaseRequest,
-    context: Context,
-    directory: Directory,
-    partner: Filer,
-    once: Idempotent,
-    session: Db,
-    at: Now,
+    caller: Annotated[FilingCaller, Depends(filing_caller, scope="function")],
     as_of: Annotated[
         IsoDate | None, Query(description="Date d'évaluation (AAAA-MM-JJ) ; défaut : le jour du dépôt, à Paris.")
     ] = None,
 ) -> Response:
-    replayed = once.replayed()
+    replayed = caller.once.replayed()
     if replayed is not None:
         return replayed
+    state = request.app.state
+    context: MatchContext = state.match_context
     on_behalf = None
-    if partner is not None:
+    if caller.partner is not None:
         digest = request_digest("POST /v1/cases", await request.body())
-        on_behalf = filing.OnBehalf(partner, digest, keyed=once.keyed)
-    try:
-        filed = await filing.file_case(
-            session,
-            context,
-            directory,
-            body,
-            recorder=MATCH_RECORDER,
-            key=request.app.state.token_key,
-            now=at,
-            as_of=as_of or at.astimezone(PARIS).date(),
-            on_behalf=on_behalf,
-            links=Links(request.app.state.settings.public_url),
-        )
-    except filing.IneligibleSchemeAsked as exc:
-        field = exc.errors[0]["field"]
-        advice = "pour déposer la demande quand même, renvoyez-la avec « acknowledge_ineligible »: true"
-        raise InvalidInput(field, f"{exc.finding} ; {advice}", verdict=exc.verdict) from None
-    filed.links = case_links(filed.case_id)
-    headers = {"Location": filed.links["self"], **etag(filed.version)}
-    response = JSONResponse(filed.model_dump(mode="json"), status_code=201, headers=headers)
-    await to_thread.run_sync(once.keep, session, response, at)
-    return response
+        on_behalf = filing.OnBehalf(caller.partner, digest, keyed=caller.once.keyed)
+    lookup = await filing.look_up(context, state.sirene, body)
+    database: Database = state.database
+    at = caller.at
+
+    def file_and_answer() -> Response:
+        # The whole transaction in one trip to the thread pool (begun, written, the idempotent
+        # answer kept, committed), not one trip for each of its steps; committed before the
+        # answer is sent, as the session dependency does.
+        with database.session(writing=True) as session:
+            try:
+                filed = filing.file_case(
+                    session,
+                    context,
+                    body,
+                    lookup,
+                    recorder=MATCH_RECORDER,
+                    key=state.token_key,
+                    now=at,
+                    as_of=as_of or at.astimezone(PARIS).date(),
+                    on_behalf=on_behalf,
+                    links=Links(state.settings.public_url),
+                )
+            except filing.IneligibleSchemeAsked as exc:
+                field = exc.errors[0]["field"]
+                advice = "pour déposer la demande quand même, renvoyez-la avec « acknowledge_ineligible »: true"
+                raise InvalidInput(field, f"{exc.finding} ; {advice}", verdict=exc.verdict) from None
+            filed.links = case_links(filed.case_id)
+            headers = {"Location": filed.links["self"], **etag(filed.version)}
+            response = JSONResponse(filed.model_dump(mode="json"), status_code=201, headers=headers)
+            caller.once.keep(session, response, at)
+        return response
+
+    return await to_thread.run_sync(file_and_answer)
 
 
 @router.get("", response_model=CasePage, summary="La file du chef de projet : dossiers filtrés, paginés")

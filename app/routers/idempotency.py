@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
@@ -23,7 +24,7 @@ from app.errors import ErrorKind
 from app.problems import raises
 from app.routers.access import KeyHolder, Now
 from app.services import idempotency
-from app.services.tokens import PartnerSite
+from app.services.tokens import PartnerSite, Principal
 
 REPLAYED = "Idempotent-Replayed"
 #: the headers of an answer that a replay gives again
@@ -61,20 +62,23 @@ class Idempotency:
         idempotency.complete(session, self.partner_id, self.key, answer, now)
 
 
-@raises(ErrorKind.CONFLICT, ErrorKind.INVALID, ErrorKind.UNAVAILABLE)
-async def idempotent(
-    request: Request,
-    caller: KeyHolder,
-    at: Now,
-    key: Annotated[
-        str | None,
-        Header(
-            alias="Idempotency-Key",
-            description="Clé d'idempotence d'un partenaire (24 h) : la même requête avec la même clé "
-            "rend la première réponse (en-tête Idempotent-Replayed).",
-        ),
-    ] = None,
+#: the header, as documented on every route that accepts it
+IdempotencyKeyHeader = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        description="Clé d'idempotence d'un partenaire (24 h) : la même requête avec la même clé "
+        "rend la première réponse (en-tête Idempotent-Replayed).",
+    ),
+]
+
+
+@asynccontextmanager
+async def reserved(
+    request: Request, caller: Principal | None, key: str | None, at: datetime
 ) -> AsyncIterator[Idempotency]:
+    """The request's key reserved for the block (none without a key or for a caller that is not a
+    partner), released if the block raises before the answer was stored."""
     if key is None or not isinstance(caller, PartnerSite):
         yield Idempotency()
         return
@@ -100,6 +104,14 @@ async def idempotent(
         if stored is None:
             await to_thread.run_sync(release)
         raise
+
+
+@raises(ErrorKind.CONFLICT, ErrorKind.INVALID, ErrorKind.UNAVAILABLE)
+async def idempotent(
+    request: Request, caller: KeyHolder, at: Now, key: IdempotencyKeyHeader = None
+) -> AsyncIterator[Idempotency]:
+    async with reserved(request, caller, key, at) as once:
+        yield once
 
 
 Idempotent = Annotated[Idempotency, Depends(idempotent, scope="function")]

@@ -45,10 +45,14 @@ class Links:
         return self.public_url.rstrip("/") + DESK_PATH
 
 
+#: the staff who may be told of a new request, a statement built once (every filing reads them)
+_ACTIVE_STAFF = select(StaffMember).where(StaffMember.active.is_(True)).order_by(StaffMember.email)
+
+
 def queue_recipients(session: Session, queue_id: str, now: datetime) -> list[StaffMember]:
     """Who is told of a new request in `queue_id`: its present members, else the present admins."""
     kind, _, value = queue_id.partition(":")
-    members = session.scalars(select(StaffMember).where(StaffMember.active.is_(True)).order_by(StaffMember.email))
+    members = session.scalars(_ACTIVE_STAFF)
     today = now.astimezone(PARIS).date()
     present = [m for m in members if not is_absent(m, today)]
     scope = {"ti": lambda m: value in m.ti_ids, "region": lambda m: value in m.region_codes}.get(kind)
@@ -61,7 +65,7 @@ def _asked(ctx: MatchContext, scheme_ids: list[str]) -> str:
     return french.enumeration(names) if names else "un accompagnement (aucune aide précise)"
 
 
-def case_filed(
+def case_filed_messages(
     session: Session,
     ctx: MatchContext,
     case: CaseFile,
@@ -70,9 +74,11 @@ def case_filed(
     tracking_token: str,
     links: Links,
     now: datetime,
-) -> None:
+) -> list[OutboxMessage]:
+    """The e-mails of a request filed, for the outbox: to the applicant, and to each of the queue's
+    recipients (read in `session`). The caller writes them with the case."""
     submitted = french.day_and_time(case.submitted_at.astimezone(PARIS))
-    session.add(
+    messages = [
         mail.email_message(
             mail.APPLICANT_FILED,
             dedupe_key=f"{case.id}:{mail.APPLICANT_FILED}",
@@ -95,11 +101,11 @@ def case_filed(
             now=now,
             case=case,
         )
-    )
+    ]
     commune = ctx.territories.geography.communes.get(case.commune_code)
     where = f"{commune.name} ({case.commune_code})" if commune else case.commune_code
     for member in queue_recipients(session, case.queue_id, now):
-        session.add(
+        messages.append(
             mail.email_message(
                 mail.STAFF_NEW_REQUEST,
                 dedupe_key=f"{case.id}:{mail.STAFF_NEW_REQUEST}:{member.id}",
@@ -124,6 +130,7 @@ def case_filed(
                 case=case,
             )
         )
+    return messages
 
 
 def status_changed(

@@ -62,10 +62,6 @@ def raising(*_args: Any, **_kwargs: Any) -> Any:
     raise Unexpected(f"panne avec {NAME} <{EMAIL}> {PHONE} : {MESSAGE} / {REASON}")
 
 
-async def raising_async(*_args: Any, **_kwargs: Any) -> Any:
-    raising()
-
-
 @contextmanager
 def database_error(desk: Desk, table: str) -> Iterator[None]:
     """Every statement that writes `table` fails in the driver, as a full disk or a lost server would."""
@@ -107,7 +103,7 @@ def test_a_case_life_with_failures_at_every_step_writes_no_personal_data_in_the_
     call("POST", "/v1/cases", json={**the_body(), "message": f"{MESSAGE}\x00", "contact": {
         "name": f"{NAME}\x00", "email": EMAIL, "phone": PHONE, "consent": True}})  # fmt: skip
     with monkeypatch.context() as patched:
-        patched.setattr(filing, "file_case", raising_async)
+        patched.setattr(filing, "file_case", raising)
         assert call("POST", "/v1/cases", json=the_body()).status_code == 500
     with database_error(desk, "case_file"):
         assert call("POST", "/v1/cases", json=the_body()).status_code >= 500
@@ -203,7 +199,7 @@ def test_a_case_life_with_failures_at_every_step_writes_no_personal_data_in_the_
 def test_the_unexpected_error_log_keeps_the_kind_and_frames_of_the_exception_not_its_message(
     desk: Desk, every_log: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(filing, "file_case", raising_async)
+    monkeypatch.setattr(filing, "file_case", raising)
     response = desk.client.post("/v1/cases", json=the_body())
     assert response.status_code == 500
     assert response.headers["content-type"] == "application/problem+json"
@@ -242,7 +238,7 @@ def test_a_partner_s_case_life_and_its_webhooks_write_no_personal_data_in_the_lo
     with database_error(desk, "case_file"):
         assert desk.client.post("/v1/cases", json=the_body(), headers=partner).status_code >= 500
     with monkeypatch.context() as patched:
-        patched.setattr(filing, "file_case", raising_async)
+        patched.setattr(filing, "file_case", raising)
         assert desk.client.post("/v1/cases", json=the_body(), headers=partner).status_code == 500
     filed = desk.client.post("/v1/cases", json=the_body(), headers=partner)
     assert filed.status_code == 201, filed.text

@@ -18,13 +18,13 @@ from app.cases.lifecycle import CaseStatus
 from app.catalogue.loader import Scheme
 from app.company.directory import SireneClient
 from app.errors import DomainError, ErrorKind, InvalidInput
-from app.models import Base, CaseEvent, CaseFile, CaseScheme, PartnerCase
+from app.models import Base, CaseEvent, CaseFile, CaseScheme, OutboxMessage, PartnerCase
 from app.rules.verdict import Verdict, VerdictKind, evaluate
 from app.schemas.case import CaseRequest, FiledCase, RoutingOut
 from app.services.cases.events import case_event
 from app.services.cases.views import queue_out
 from app.services.matching import MatchContext, MatchOutcome, match_profile
-from app.services.notifications import Links, case_filed
+from app.services.notifications import Links, case_filed_messages
 from app.services.prefill import Lookup, lookup_for_match
 from app.services.routing import route_commune
 from app.services.tokens import TRACKING_PREFIX, PartnerSite, new_token, token_digest
@@ -81,7 +81,16 @@ class MatchRecorder(Protocol):
     def profile_record(self, ctx: MatchContext, outcome: MatchOutcome) -> dict[str, Any]: ...
 
 
-async def file_case(
+async def look_up(ctx: MatchContext, directory: SireneClient, request: CaseRequest) -> Lookup:
+    """What the directory says of the profile's SIRET (on the event loop: the client is asynchronous),
+    read before the case is written, with no transaction open."""
+    try:
+        return await lookup_for_match(directory, ctx.territories, ctx.naf, request.profile)
+    except DomainError as exc:
+        raise exc.within("profile") from None
+
+
+async def look_up_and_file(
     session: Session,
     ctx: MatchContext,
     directory: SireneClient,
@@ -91,33 +100,17 @@ async def file_case(
     key: bytes,
     now: datetime,
     as_of: date,
-    on_behalf: OnBehalf | None = None,
     links: Links | None = None,
 ) -> FiledCase:
     """The profile's SIRET looked up first (on the event loop), then the case written (in a worker
     thread: the session is synchronous)."""
-    try:
-        lookup = await lookup_for_match(directory, ctx.territories, ctx.naf, request.profile)
-    except DomainError as exc:
-        raise exc.within("profile") from None
+    lookup = await look_up(ctx, directory, request)
     return await to_thread.run_sync(
-        partial(
-            _file_case,
-            session,
-            ctx,
-            request,
-            lookup,
-            recorder=recorder,
-            key=key,
-            now=now,
-            as_of=as_of,
-            on_behalf=on_behalf,
-            links=links,
-        )
+        partial(file_case, session, ctx, request, lookup, recorder=recorder, key=key, now=now, as_of=as_of, links=links)
     )
 
 
-def _file_case(
+def file_case(
     session: Session,
     ctx: MatchContext,
     request: CaseRequest,
@@ -130,6 +123,8 @@ def _file_case(
     on_behalf: OnBehalf | None = None,
     links: Links | None = None,
 ) -> FiledCase:
+    """The case written from the profile matched again (with what `look_up` found): refused when it
+    repeats a partner's recent request or asks for a scheme ruled out without saying it knows."""
     if on_behalf is not None and not on_behalf.keyed:
         _refuse_duplicate(session, on_behalf, now)
     try:
@@ -222,13 +217,11 @@ def _file_case(
             )
         )
     written.append(case_event(case, now, "filed", actor, version=1, to_status=CaseStatus.SUBMITTED))
-    _insert(session, written)
     if links is not None:
-        # The tracking link is in the applicant's message: the only other time it is shown. The
-        # messages are written by one flush, below, not a first one when the queue's staff is read.
-        with session.no_autoflush:
-            case_filed(session, ctx, case, [r.scheme_id for r in asked], decision.queue.name, token, links, now)
-    session.flush()
+        # The tracking link is in the applicant's message: the only other time it is shown.
+        scheme_ids = [r.scheme_id for r in asked]
+        written += case_filed_messages(session, ctx, case, scheme_ids, decision.queue.name, token, links, now)
+    _insert(session, written)
     if on_behalf is not None:  # only a partner's case has someone to tell
         announce(session, case, WebhookEvent.CASE_FILED, version=1, status=CaseStatus.SUBMITTED, now=now)
         session.flush()
@@ -252,7 +245,8 @@ def _file_case(
 #: one INSERT statement per table, built once (a statement built for each filing costs more than
 #: the row it writes)
 _INSERTS: dict[type[Base], Insert] = {
-    model: insert(Base.metadata.tables[model.__tablename__]) for model in (CaseFile, CaseScheme, PartnerCase, CaseEvent)
+    model: insert(Base.metadata.tables[model.__tablename__])
+    for model in (CaseFile, CaseScheme, PartnerCase, CaseEvent, OutboxMessage)
 }
 
 

@@ -29,7 +29,7 @@ from app.company.directory import SireneClient
 from app.company.identifiers import InvalidIdentifier, validate_siret
 from app.models import CaseFile, CaseScheme, OutboxMessage
 from app.schemas.case import CaseRequest, FiledCase
-from app.services.cases.filing import MatchRecorder, file_case
+from app.services.cases.filing import MatchRecorder, look_up_and_file
 from app.services.cases.queries import company_siret
 from app.services.matching import MatchContext
 from app.services.notifications import Links
@@ -83,7 +83,7 @@ async def file_unless_repeated(
     )
     if held is not None:
         return held
-    return await file_case(
+    return await look_up_and_file(
         session, ctx, directory, request, recorder=recorder, key=key, now=now, as_of=as_of, links=links
     )
 
