@@ -14,7 +14,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import CheckConstraint, Engine, inspect, text
+from sqlalchemy import CheckConstraint, Engine, insert, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
@@ -74,12 +74,14 @@ def tables(engine: Engine) -> set[str]:
 
 
 def triggers(engine: Engine) -> set[str]:
-    """The case_event triggers (and, on PostgreSQL, their function) present in the database."""
+    """The triggers (and, on PostgreSQL, their functions) present in the database."""
     with engine.connect() as connection:
         if engine.dialect.name == "sqlite":
             return set(connection.execute(text("SELECT name FROM sqlite_master WHERE type = 'trigger'")).scalars())
         trigger_names = connection.execute(text("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal"))
-        functions = connection.execute(text("SELECT proname FROM pg_proc WHERE proname LIKE 'case_event%'"))
+        functions = connection.execute(
+            text("SELECT proname FROM pg_proc WHERE proname LIKE 'case_event%' OR proname LIKE 'queue_tally%'")
+        )
         return set(trigger_names.scalars()) | set(functions.scalars())
 
 
@@ -225,11 +227,17 @@ def test_new_events_can_still_be_appended(empty: Engine) -> None:
         assert connection.execute(text("SELECT count(*) FROM case_event")).scalar_one() == 2
 
 
+def written_at_any_revision(session: Session, case: CaseFile) -> None:
+    """The case's row written without the columns that later revisions add, which an earlier
+    schema lacks (the ORM would ask for them back)."""
+    stored = [c for c in CaseFile.__table__.columns if c.computed is None]
+    session.execute(insert(CaseFile).values({c.key: getattr(case, c.key) for c in stored} | {"version": 1}))
+
+
 def noted_event(engine: Engine) -> int:
     with Session(engine) as session:
         case = a_case()
-        session.add(case)
-        session.flush()
+        written_at_any_revision(session, case)
         event = an_event(case.id)
         event.note = "Mme Exemple a trouvé une autre solution"
         session.add(event)
