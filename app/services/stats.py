@@ -45,9 +45,6 @@ def case_stats(session: Session, ctx: MatchContext, staff: Staff, now: datetime)
     overdue cases and half the acknowledged ones, each from an index: the counts by TI and status
     and the acknowledged ones from the queues' tally, the schemes from theirs, the overdue count
     over the two ranges of overdue cases, the median delay (none without delays)."""
-    territories = ctx.territories.perimeters.territories
-    schemes = ctx.catalogue.schemes
-
     by_ti: dict[str | None, int] = {}  # in the database's order of the TIs (where it puts "none")
     by_status: dict[str, int] = {}
     acknowledged = 0
@@ -66,18 +63,39 @@ def case_stats(session: Session, ctx: MatchContext, staff: Staff, now: datetime)
         by_status[status] = by_status.get(status, 0) + n
         acknowledged += acknowledged_n
     scheme_cases = func.sum(QueueSchemeTally.cases)
-    by_scheme = [
-        Count(scheme_id, schemes[scheme_id].definition.name if scheme_id in schemes else scheme_id, n)
-        for scheme_id, n in session.execute(
-            select(QueueSchemeTally.scheme_id, scheme_cases)
-            .where(in_queues_of(staff, QueueSchemeTally.queue_id))
-            .group_by(QueueSchemeTally.scheme_id)
-            .having(scheme_cases > 0)
-            .order_by(QueueSchemeTally.scheme_id)
-        )
-    ]
+    by_scheme = session.execute(
+        select(QueueSchemeTally.scheme_id, scheme_cases)
+        .where(in_queues_of(staff, QueueSchemeTally.queue_id))
+        .group_by(QueueSchemeTally.scheme_id)
+        .having(scheme_cases > 0)
+        .order_by(QueueSchemeTally.scheme_id)
+    )
     readable = readable_by(staff)
-    median_hours = _median_hours_to_acknowledgement(session, readable, acknowledged)
+    return named_figures(
+        ctx,
+        staff,
+        by_ti,
+        [(scheme_id, n) for scheme_id, n in by_scheme],
+        by_status,
+        acknowledged,
+        _median_hours_to_acknowledgement(session, readable, acknowledged),
+        _overdue(session, readable, now),
+    )
+
+
+def named_figures(
+    ctx: MatchContext,
+    staff: Staff,
+    by_ti: dict[str | None, int],
+    by_scheme: list[tuple[str, int]],
+    by_status: dict[str, int],
+    acknowledged: int,
+    median_hours: float | None,
+    overdue: int,
+) -> CaseStats:
+    """The counts with the names people read (TIs, schemes, statuses), in their order."""
+    territories = ctx.territories.perimeters.territories
+    schemes = ctx.catalogue.schemes
     return CaseStats(
         scope="toutes les files" if staff.is_admin else ", ".join(sorted(staff.queue_ids)),
         total=sum(by_status.values()),
@@ -85,11 +103,14 @@ def case_stats(session: Session, ctx: MatchContext, staff: Staff, now: datetime)
             Count(ti or "", territories[ti].name if ti in territories else (ti or "Hors TI ou statut inconnu"), n)
             for ti, n in by_ti.items()
         ],
-        by_scheme=by_scheme,
+        by_scheme=[
+            Count(scheme_id, schemes[scheme_id].definition.name if scheme_id in schemes else scheme_id, n)
+            for scheme_id, n in by_scheme
+        ],
         by_status=[Count(status, CaseStatus(status).label, by_status[status]) for status in sorted(by_status)],
         acknowledged=acknowledged,
         median_hours_to_acknowledgement=round(median_hours, 1) if median_hours is not None else None,
-        overdue=_overdue(session, readable, now),
+        overdue=overdue,
     )
 
 

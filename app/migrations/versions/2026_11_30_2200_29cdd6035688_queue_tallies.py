@@ -12,13 +12,16 @@ queue, TI, status or acknowledgement (a case that changes queue takes its scheme
 case_scheme, insert, delete and change.
 
 Concurrency on PostgreSQL: a count row stays locked by the transaction that changed it until it
-commits, so filings into one queue wait for each other on their queue's row between their insert
-and their commit. Locks are always taken in the same order, so that two transactions never wait for
-each other: the statuses' row before the schemes' rows (a filing inserts its case, then its
-schemes), and within each table in key order, every change of a statement written by one
-`INSERT ... ON CONFLICT DO UPDATE` of the rows grouped and ordered by key (statement triggers read
-the statement's rows from its transition table). An absent TI is kept as '' (a key column cannot
-hold NULL: two NULLs never conflict).
+commits. Row locks alone would deadlock: two filings of different TIs into one queue each lock
+their own status row, then the rows of their schemes, one statement per row when the writer
+sends them one by one (an executemany), in any order. So every trigger first takes the queue's
+advisory lock (transaction-scoped; several queues in the order of their keys): the writers of one
+queue's counts take turns, from their first counted change to their commit, and never wait on a
+count row. Filings into one queue then wait for each other between their insert and their commit
+(those of one TI already did, on their status row). Each statement's changes are grouped by key
+and written by one `INSERT ... ON CONFLICT DO UPDATE` (statement triggers read the statement's
+rows from its transition table). An absent TI is kept as '' (a key column cannot hold NULL: two
+NULLs never conflict).
 
 The delay to acknowledgement in hours is a generated column (stored on PostgreSQL; on SQLite,
 which cannot add a stored column to a table, computed when read and kept in its index), with the
@@ -63,18 +66,38 @@ COUNTED_CHANGE = (
     "OR (OLD.acknowledged_at IS NULL) <> (NEW.acknowledged_at IS NULL)"
 )
 
-# PostgreSQL: (function, trigger) of plpgsql bodies; each statement groups its rows by key and
-# upserts them in key order.
+#: the first key of the queues' advisory locks (the second is the queue's hash); next to the one
+#: of app.services.cases.repeats
+ADVISORY_LOCK_CLASS = 0x6774_6902
+#: takes the locks of the queues given, in the order of their keys
+LOCK_FUNCTION = f"""CREATE FUNCTION queue_tally_lock(queues text[]) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    queue_key integer;
+BEGIN
+    FOR queue_key IN SELECT DISTINCT hashtext(queue) FROM unnest(queues) AS queue ORDER BY 1 LOOP
+        PERFORM pg_advisory_xact_lock({ADVISORY_LOCK_CLASS}, queue_key);
+    END LOOP;
+END $$"""
+#: the queues whose counts a trigger changes, read from its transition table or its row
+CASES_QUEUES = "PERFORM queue_tally_lock(ARRAY(SELECT queue_id FROM {0}));\n"
+SCHEMES_QUEUES = (
+    "PERFORM queue_tally_lock(ARRAY(SELECT c.queue_id FROM {0} AS s JOIN case_file AS c ON c.id = s.case_id));\n"
+)
+
+# PostgreSQL: (function body, trigger) in plpgsql; each body locks its queues, then groups its
+# rows by key and upserts them.
 POSTGRESQL = {
     "queue_tally_cases_inserted": (
-        STATUS_UPSERT.format(
+        CASES_QUEUES.format("inserted")
+        + STATUS_UPSERT.format(
             rows="SELECT queue_id, coalesce(ti_id, ''), status, count(*), count(acknowledged_at) FROM inserted "
             "GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"
         ),
         "AFTER INSERT ON case_file REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT",
     ),
     "queue_tally_cases_deleted": (
-        STATUS_UPSERT.format(
+        CASES_QUEUES.format("deleted")
+        + STATUS_UPSERT.format(
             rows="SELECT queue_id, coalesce(ti_id, ''), status, -count(*), -count(acknowledged_at) FROM deleted "
             "GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"
         ),
@@ -83,7 +106,8 @@ POSTGRESQL = {
     # A row trigger: a statement trigger with transition tables cannot name its columns, and would
     # then run for every update of a case (its version, its last event, its contact).
     "queue_tally_case_changed": (
-        STATUS_UPSERT.format(
+        "PERFORM queue_tally_lock(ARRAY[OLD.queue_id, NEW.queue_id]);\n"
+        + STATUS_UPSERT.format(
             rows="SELECT queue_id, ti_id, status, sum(cases), sum(acknowledged) FROM (VALUES "
             f"(OLD.queue_id, coalesce(OLD.ti_id, ''), OLD.status, -1, -{ACKNOWLEDGED.format('OLD')}), "
             f"(NEW.queue_id, coalesce(NEW.ti_id, ''), NEW.status, 1, {ACKNOWLEDGED.format('NEW')})"
@@ -100,21 +124,24 @@ POSTGRESQL = {
         f"AFTER UPDATE OF queue_id, ti_id, status, acknowledged_at ON case_file FOR EACH ROW WHEN ({COUNTED_CHANGE})",
     ),
     "queue_tally_schemes_inserted": (
-        SCHEME_UPSERT.format(
+        SCHEMES_QUEUES.format("inserted")
+        + SCHEME_UPSERT.format(
             rows="SELECT c.queue_id, s.scheme_id, count(*) FROM inserted AS s JOIN case_file AS c ON c.id = s.case_id "
             "GROUP BY 1, 2 ORDER BY 1, 2"
         ),
         "AFTER INSERT ON case_scheme REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT",
     ),
     "queue_tally_schemes_deleted": (
-        SCHEME_UPSERT.format(
+        SCHEMES_QUEUES.format("deleted")
+        + SCHEME_UPSERT.format(
             rows="SELECT c.queue_id, s.scheme_id, -count(*) FROM deleted AS s JOIN case_file AS c ON c.id = s.case_id "
             "GROUP BY 1, 2 ORDER BY 1, 2"
         ),
         "AFTER DELETE ON case_scheme REFERENCING OLD TABLE AS deleted FOR EACH STATEMENT",
     ),
     "queue_tally_schemes_changed": (
-        SCHEME_UPSERT.format(
+        SCHEMES_QUEUES.format("(SELECT case_id FROM before_change UNION SELECT case_id FROM after_change)")
+        + SCHEME_UPSERT.format(
             rows="SELECT c.queue_id, s.scheme_id, sum(s.cases) FROM ("
             "SELECT case_id, scheme_id, -1 AS cases FROM before_change "
             "UNION ALL SELECT case_id, scheme_id, 1 FROM after_change"
@@ -223,6 +250,7 @@ def upgrade() -> None:
         for name, (when, statements) in SQLITE.items():
             op.execute(f"CREATE TRIGGER {name} {when} BEGIN {'; '.join(statements)}; END")
     else:
+        op.execute(LOCK_FUNCTION)
         for name, (body, when) in POSTGRESQL.items():
             op.execute(
                 f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN\n{body};\nRETURN NULL;\nEND $$"
@@ -241,6 +269,7 @@ def downgrade() -> None:
             table = when.split(" ON ", 1)[1].split()[0]
             op.execute(f"DROP TRIGGER {name} ON {table}")
             op.execute(f"DROP FUNCTION {name}()")
+        op.execute("DROP FUNCTION queue_tally_lock(text[])")
     op.drop_index("ix_case_file_queue_acknowledgement", table_name="case_file")
     op.drop_index("ix_case_file_queue_quiet", table_name="case_file")
     op.drop_index("ix_case_file_queue_submitted", table_name="case_file")
