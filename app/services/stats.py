@@ -115,9 +115,9 @@ def named_figures(
 
 
 def _overdue(session: Session, readable: ColumnElement[bool], now: datetime) -> int:
-    """The overdue cases of the queues, counted over the two index ranges that hold them."""
+    """The overdue cases of the queues, counted over the index ranges that hold them."""
     counts = [select(func.count()).where(readable, part).scalar_subquery() for part in overdue_ranges(now)]
-    return session.scalar(select(counts[0] + counts[1])) or 0
+    return session.scalar(select(sum(counts[1:], counts[0]))) or 0
 
 
 def hours_between(

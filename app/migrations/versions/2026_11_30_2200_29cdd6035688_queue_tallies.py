@@ -41,7 +41,7 @@ down_revision = "f3d5e7a9b014"
 branch_labels = None
 depends_on = None
 
-OPEN_STATUSES = "status IN ('submitted', 'acknowledged', 'in_review', 'referred')"
+FURTHER_ON = "status IN ('acknowledged', 'in_review', 'referred')"
 HOURS = {
     "postgresql": "date_part('epoch', acknowledged_at - submitted_at) / 3600",
     "sqlite": "(julianday(acknowledged_at) - julianday(submitted_at)) * 24",
@@ -228,16 +228,16 @@ def upgrade() -> None:
     op.create_index(
         "ix_case_file_queue_submitted",
         "case_file",
-        ["queue_id", "submitted_at", "commune_code"],
+        ["queue_id", "submitted_at", "commune_code", "last_event_at", "status"],
         sqlite_where=sa.text("status = 'submitted'"),
         postgresql_where=sa.text("status = 'submitted'"),
     )
     op.create_index(
         "ix_case_file_queue_quiet",
         "case_file",
-        ["queue_id", "last_event_at", "status", "submitted_at", "commune_code"],
-        sqlite_where=sa.text(OPEN_STATUSES),
-        postgresql_where=sa.text(OPEN_STATUSES),
+        ["queue_id", "last_event_at", "status"],
+        sqlite_where=sa.text(FURTHER_ON),
+        postgresql_where=sa.text(FURTHER_ON),
     )
     op.create_index(
         "ix_case_file_queue_acknowledgement",
