@@ -221,12 +221,12 @@ def test_the_tallies_migration_counts_the_cases_already_filed_and_its_downgrade_
         statuses = set(connection.execute(text("SELECT * FROM queue_status_tally")).all())
         schemes = set(connection.execute(text("SELECT * FROM queue_scheme_tally")).all())
         hours = connection.execute(text("SELECT hours_to_acknowledgement FROM case_file")).scalars().all()
-    assert statuses == {
-        ("region:84", "", "submitted", 1, 0),
-        ("region:84", "gers", "acknowledged", 2, 2),
-        ("region:84", "gers", "declined", 1, 1),
+    assert statuses == {  # (queue, TI, status, shard, cases, acknowledged): the first shard
+        ("region:84", "", "submitted", 0, 1, 0),
+        ("region:84", "gers", "acknowledged", 0, 2, 2),
+        ("region:84", "gers", "declined", 0, 1, 1),
     }
-    assert schemes == {("region:84", "vte", 4), ("region:84", "geiq-industrie", 3)}
+    assert schemes == {("region:84", "vte", 0, 4), ("region:84", "geiq-industrie", 0, 3)}
     assert sorted(hours, key=lambda h: (h is not None, h)) == [None, *map(pytest.approx, (0.1, 0.5, 1.5))]
 
     downgrade(empty, BEFORE_TALLIES)

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from sqlalchemy import Integer, String
+from sqlalchemy import Integer, SmallInteger, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base
@@ -17,4 +17,7 @@ class QueueSchemeTally(Base):
 
     queue_id: Mapped[str] = mapped_column(String(80), primary_key=True)
     scheme_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    #: which of the key's counters: PostgreSQL sessions write one of 8 (by server process), so
+    #: that concurrent writers of one queue do not wait for each other; the figure is their sum
+    shard: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
     cases: Mapped[int] = mapped_column(Integer)

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from sqlalchemy import Integer, String
+from sqlalchemy import Integer, SmallInteger, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base
@@ -15,7 +15,8 @@ class QueueStatusTally(Base):
 
     Kept by the database itself: triggers on `case_file` (migration 2026_11_30_2200) count every
     insert, change of queue, TI, status or acknowledgement, and delete, whatever writes it. The
-    statistics read these few rows instead of every case. A count that fell to zero keeps its row.
+    statistics read these few rows instead of every case. A count that fell to zero keeps its row;
+    a shard's count may be negative (a case counted by one session, moved by another), never their sum.
     """
 
     __tablename__ = "queue_status_tally"
@@ -23,5 +24,8 @@ class QueueStatusTally(Base):
     queue_id: Mapped[str] = mapped_column(String(80), primary_key=True)
     ti_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     status: Mapped[str] = mapped_column(String(20), primary_key=True)
+    #: which of the key's counters: PostgreSQL sessions write one of 8 (by server process), so
+    #: that concurrent writers of one queue do not wait for each other; the figure is their sum
+    shard: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
     cases: Mapped[int] = mapped_column(Integer)
     acknowledged: Mapped[int] = mapped_column(Integer)

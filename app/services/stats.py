@@ -41,10 +41,10 @@ class CaseStats:
 
 
 def case_stats(session: Session, ctx: MatchContext, staff: Staff, now: datetime) -> CaseStats:
-    """The figures in four statements that read no more rows as the queues grow, but for the
-    overdue cases and half the acknowledged ones, each from an index: the counts by TI and status
-    and the acknowledged ones from the queues' tally, the schemes from theirs, the overdue count
-    over the two ranges of overdue cases, the median delay (none without delays)."""
+    """The figures in four statements: the counts by TI and status and the acknowledged ones from
+    the queues' tallies and the schemes from theirs (a few rows, whatever the number of cases);
+    the overdue count over the index ranges of the overdue cases (and the week's submitted ones);
+    the median delay from its index (the acknowledged cases' delays, half of them on SQLite)."""
     by_ti: dict[str | None, int] = {}  # in the database's order of the TIs (where it puts "none")
     by_status: dict[str, int] = {}
     acknowledged = 0
