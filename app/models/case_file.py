@@ -28,8 +28,8 @@ from app.models.base import Base, UtcDateTime
 
 # The same SQL text as the migration's (tests/test_migrations.py compares the schema with the models).
 _STATUS_CHECK = "status IN ({})".format(", ".join(f"'{status}'" for status in CaseStatus))
-#: the open statuses, written out: a partial index is used only by a query whose condition is the
-#: index's own text (SQLite never matches a bound value to it)
+#: the statuses of the partial indexes, written out: a partial index is used only by a query whose
+#: condition is the index's own text (SQLite never matches a bound value to it)
 SUBMITTED_SQL = f"status = '{CaseStatus.SUBMITTED}'"
 FURTHER_ON_SQL = "status IN ({})".format(
     ", ".join(f"'{status}'" for status in OPEN_STATUSES if status != CaseStatus.SUBMITTED)
@@ -45,7 +45,7 @@ class HoursToAcknowledgement(ColumnElement[float]):
 
 @compiles(HoursToAcknowledgement, "postgresql")
 def _hours_on_postgresql(element: HoursToAcknowledgement, compiler: SQLCompiler, **kw: object) -> str:  # noqa: ARG001
-    # date_part, not extract: a double, where extract's numeric costs a median more than reading.
+    # date_part, not extract: a double precision, where extract's numeric is slower to sort.
     return "date_part('epoch', acknowledged_at - submitted_at) / 3600"
 
 
