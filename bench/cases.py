@@ -96,7 +96,8 @@ def seed(url: str, count: int, queue_id: str, ti_id: str | None) -> None:
     engine = create_db_engine(url)
     with transaction(session_factory(engine), writing=True) as session:
         model = session.scalars(select(CaseFile).limit(1)).one()
-        row = {c.key: getattr(model, c.key) for c in CaseFile.__table__.columns}
+        # The columns the database computes (the delay to acknowledgement) are not written.
+        row = {c.key: getattr(model, c.key) for c in CaseFile.__table__.columns if c.computed is None}
         now = datetime.now(UTC)
         for start_at in range(0, count, 1000):
             cases, schemes, events = [], [], []
@@ -162,8 +163,8 @@ FILING_TABLES = (
     ("case_event", "case_id"),
     ("outbox_message", "case_id"),
 )
-#: columns the database numbers itself
-SERIAL = {"case_scheme": "id", "case_event": "id"}
+#: columns the database numbers or computes itself
+GENERATED = {"case_scheme": {"id"}, "case_event": {"id"}, "case_file": {"hours_to_acknowledgement"}}
 
 
 def _filing_rows(url: str) -> list[tuple[str, str, list[dict[str, Any]]]]:
@@ -174,7 +175,7 @@ def _filing_rows(url: str) -> list[tuple[str, str, list[dict[str, Any]]]]:
         found = []
         for table, link in FILING_TABLES:
             rows = connection.execute(text(f"SELECT * FROM {table} WHERE {link} = :case"), {"case": case_id})
-            kept = [{k: v for k, v in r._mapping.items() if k != SERIAL.get(table)} for r in rows]
+            kept = [{k: v for k, v in r._mapping.items() if k not in GENERATED.get(table, set())} for r in rows]
             if kept:
                 found.append((table, link, kept))
     engine.dispose()

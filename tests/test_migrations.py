@@ -7,14 +7,14 @@ from __future__ import annotations
 import importlib.util
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import CheckConstraint, Engine, inspect, text
+from sqlalchemy import CheckConstraint, Engine, insert, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
@@ -24,7 +24,7 @@ import tests.databases
 from app.cli import cli
 from app.db import create_db_engine
 from app.migrate import MIGRATIONS_DIR, DatabaseNotReady, alembic_config, downgrade, prepare_database, upgrade
-from app.models import Base, CaseEvent, CaseFile
+from app.models import Base, CaseEvent, CaseFile, CaseScheme
 from app.settings import get_settings
 
 MODEL_TABLES = set(Base.metadata.tables)
@@ -74,12 +74,14 @@ def tables(engine: Engine) -> set[str]:
 
 
 def triggers(engine: Engine) -> set[str]:
-    """The case_event triggers (and, on PostgreSQL, their function) present in the database."""
+    """The triggers (and, on PostgreSQL, their functions) present in the database."""
     with engine.connect() as connection:
         if engine.dialect.name == "sqlite":
             return set(connection.execute(text("SELECT name FROM sqlite_master WHERE type = 'trigger'")).scalars())
         trigger_names = connection.execute(text("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal"))
-        functions = connection.execute(text("SELECT proname FROM pg_proc WHERE proname LIKE 'case_event%'"))
+        functions = connection.execute(
+            text("SELECT proname FROM pg_proc WHERE proname LIKE 'case_event%' OR proname LIKE 'queue_tally%'")
+        )
         return set(trigger_names.scalars()) | set(functions.scalars())
 
 
@@ -181,6 +183,60 @@ def test_the_migrated_schema_has_no_drift_from_the_models(empty: Engine) -> None
         assert compare_metadata(context, Base.metadata) == []
 
 
+# -- the queues' tallies ---------------------------------------------------------------------------
+
+BEFORE_TALLIES = "f3d5e7a9b014"
+
+
+def test_the_tallies_migration_counts_the_cases_already_filed_and_its_downgrade_removes_it(empty: Engine) -> None:
+    upgrade(empty)
+    downgrade(empty, BEFORE_TALLIES)
+    filed = [
+        ("submitted", None, None),
+        ("acknowledged", "gers", 30),
+        ("acknowledged", "gers", 90),
+        ("declined", "gers", 6),
+    ]
+    with Session(empty) as session:
+        for status, ti, minutes in filed:
+            case = a_case(status)
+            case.ti_id = ti
+            case.acknowledged_at = None if minutes is None else NOW + timedelta(minutes=minutes)
+            written_at_any_revision(session, case)
+            for position, scheme in enumerate(["vte", "geiq-industrie"][: 1 + (ti is not None)]):
+                session.execute(
+                    insert(CaseScheme).values(
+                        case_id=case.id,
+                        scheme_id=scheme,
+                        position=position,
+                        verdict="eligible",
+                        acknowledged_ineligible=False,
+                        result={},
+                    )
+                )
+        session.commit()
+
+    upgrade(empty)
+    with empty.connect() as connection:
+        statuses = set(connection.execute(text("SELECT * FROM queue_status_tally")).all())
+        schemes = set(connection.execute(text("SELECT * FROM queue_scheme_tally")).all())
+        hours = connection.execute(text("SELECT hours_to_acknowledgement FROM case_file")).scalars().all()
+    assert statuses == {  # (queue, TI, status, shard, cases, acknowledged): the first shard
+        ("region:84", "", "submitted", 0, 1, 0),
+        ("region:84", "gers", "acknowledged", 0, 2, 2),
+        ("region:84", "gers", "declined", 0, 1, 1),
+    }
+    assert schemes == {("region:84", "vte", 0, 4), ("region:84", "geiq-industrie", 0, 3)}
+    assert sorted(hours, key=lambda h: (h is not None, h)) == [None, *map(pytest.approx, (0.1, 0.5, 1.5))]
+
+    downgrade(empty, BEFORE_TALLIES)
+    assert tables(empty) & {"queue_status_tally", "queue_scheme_tally"} == set()
+    assert not {t for t in triggers(empty) if t.startswith("queue_tally")}
+    assert "hours_to_acknowledgement" not in {c["name"] for c in inspect(empty).get_columns("case_file")}
+    with empty.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM case_scheme")).scalar_one() == 7
+
+
 # -- constraints the database enforces --------------------------------------------------------------
 
 
@@ -225,11 +281,17 @@ def test_new_events_can_still_be_appended(empty: Engine) -> None:
         assert connection.execute(text("SELECT count(*) FROM case_event")).scalar_one() == 2
 
 
+def written_at_any_revision(session: Session, case: CaseFile) -> None:
+    """The case's row written without the columns that later revisions add, which an earlier
+    schema lacks (the ORM would ask for them back)."""
+    stored = [c for c in CaseFile.__table__.columns if c.computed is None]
+    session.execute(insert(CaseFile).values({c.key: getattr(case, c.key) for c in stored} | {"version": 1}))
+
+
 def noted_event(engine: Engine) -> int:
     with Session(engine) as session:
         case = a_case()
-        session.add(case)
-        session.flush()
+        written_at_any_revision(session, case)
         event = an_event(case.id)
         event.note = "Mme Exemple a trouvé une autre solution"
         session.add(event)

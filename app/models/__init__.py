@@ -11,6 +11,8 @@ from app.models.outbox_message import OutboxMessage
 from app.models.partner import Partner
 from app.models.partner_case import PartnerCase
 from app.models.partner_key import PartnerKey
+from app.models.queue_scheme_tally import QueueSchemeTally
+from app.models.queue_status_tally import QueueStatusTally
 from app.models.sign_in_request import SignInRequest
 from app.models.staff_member import StaffMember
 from app.models.webhook_endpoint import WebhookEndpoint
@@ -27,6 +29,8 @@ __all__ = [
     "Partner",
     "PartnerCase",
     "PartnerKey",
+    "QueueSchemeTally",
+    "QueueStatusTally",
     "SignInRequest",
     "StaffMember",
     "WebhookEndpoint",

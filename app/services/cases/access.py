@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import ColumnElement, Select, select, true
+from sqlalchemy import ColumnElement, Select, SQLColumnExpression, select, true
 from sqlalchemy.orm import Session
 
 from app.errors import NotFound
@@ -33,9 +33,14 @@ def readable_by(principal: Principal) -> ColumnElement[bool]:
         return CaseFile.id == principal.case_id
     if isinstance(principal, PartnerSite):
         return CaseFile.id.in_(select(PartnerCase.case_id).where(PartnerCase.partner_id == principal.partner_id))
-    if principal.is_admin:
+    return in_queues_of(principal, CaseFile.queue_id)
+
+
+def in_queues_of(staff: Staff, queue_id: SQLColumnExpression[str]) -> ColumnElement[bool]:
+    """The condition on a `queue_id` column that the queue is one `staff` reads (an admin, any)."""
+    if staff.is_admin:
         return true()
-    return CaseFile.queue_id.in_(principal.queue_ids)
+    return queue_id.in_(staff.queue_ids)
 
 
 def readable_cases(principal: Principal) -> Select[CaseFile]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from typing import NamedTuple
 
-from sqlalchemy import ColumnElement, or_
+from sqlalchemy import ColumnElement, literal_column, or_
 
 from app.cases.calendar import LOCAL_CALENDARS, NATIONAL, calendar_of_commune, overdue_cutoff
 from app.cases.lifecycle import OPEN_STATUSES, CaseStatus
@@ -27,6 +27,37 @@ def overdue_condition(now: datetime) -> ColumnElement[bool]:
     the départements of a calendar told apart by the commune code, which begins with their code.
     Only the calendars whose cutoff differs from the national one today get a branch of their own.
     """
+    filed_before_cutoff, _, _ = _filed_before_cutoff(now)
+    return CaseFile.status.in_(OPEN_STATUSES) & (
+        ((CaseFile.status == CaseStatus.SUBMITTED) & filed_before_cutoff)
+        | (CaseFile.last_event_at < now - timedelta(days=QUIET_DAYS))
+    )
+
+
+def overdue_ranges(now: datetime) -> tuple[ColumnElement[bool], ...]:
+    """The overdue cases as disjoint conditions, each read over the range of an index that holds
+    its cases and few others: still submitted and filed before the cutoff, and submitted since the
+    earliest cutoff but without an event since the quiet limit (`ix_case_file_queue_submitted`);
+    further on and without an event since the quiet limit (`ix_case_file_queue_quiet`).
+
+    Together, exactly `overdue_condition`. The statuses are written out, as in the indexes'
+    conditions, for the databases to see that the indexes hold these cases.
+    """
+    filed_before_cutoff, earliest_cutoff, latest_cutoff = _filed_before_cutoff(now)
+    quiet = CaseFile.last_event_at < now - timedelta(days=QUIET_DAYS)
+    submitted = CaseFile.status == literal_column(f"'{CaseStatus.SUBMITTED}'")
+    further_on = CaseFile.status.in_(
+        [literal_column(f"'{status}'") for status in OPEN_STATUSES if status != CaseStatus.SUBMITTED]
+    )
+    return (
+        submitted & (CaseFile.submitted_at < latest_cutoff) & filed_before_cutoff,
+        submitted & (CaseFile.submitted_at >= earliest_cutoff) & ~filed_before_cutoff & quiet,
+        further_on & quiet,
+    )
+
+
+def _filed_before_cutoff(now: datetime) -> tuple[ColumnElement[bool], datetime, datetime]:
+    """The condition of a case filed before its calendar's cutoff; the earliest and latest cutoffs."""
     today = now.astimezone(PARIS).date()
     national = _cutoff_instant(today, NATIONAL)
     local: dict[datetime, list[str]] = {}
@@ -40,10 +71,7 @@ def overdue_condition(now: datetime) -> ColumnElement[bool]:
         filed_before_cutoff = (filed_before_cutoff & ~or_(*in_local.values())) | or_(
             *(where & (CaseFile.submitted_at < cutoff) for cutoff, where in in_local.items())
         )
-    return CaseFile.status.in_(OPEN_STATUSES) & (
-        ((CaseFile.status == CaseStatus.SUBMITTED) & filed_before_cutoff)
-        | (CaseFile.last_event_at < now - timedelta(days=QUIET_DAYS))
-    )
+    return filed_before_cutoff, min([national, *local]), max([national, *local])
 
 
 def _cutoff_instant(today: date, calendar: str) -> datetime:
