@@ -25,6 +25,7 @@ from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from functools import partial
+from typing import Any
 
 from sqlalchemy import ColumnElement, func, select, true
 from sqlalchemy.orm import Session
@@ -46,7 +47,7 @@ SIGNATURE = "L'équipe du guichet unique Territoires d'industrie"
 _URL = re.compile(r"https?://[^\s<>\"]+")
 
 
-def email_message(
+def email_row(
     kind: str,
     *,
     dedupe_key: str,
@@ -54,46 +55,52 @@ def email_message(
     body: str,
     now: datetime,
     recipient: str | None = None,
-    case: CaseFile | None = None,
-) -> OutboxMessage:
-    """An e-mail for the outbox: to `recipient`, or (None) to the applicant of `case`."""
-    return OutboxMessage(
-        id=uuid.uuid4(),
-        dedupe_key=dedupe_key,
-        channel=CHANNEL,
-        kind=kind,
-        case_id=case.id if case is not None else None,
-        case_version=case.version if case is not None else None,
-        queue_id=case.queue_id if case is not None else None,
-        recipient=recipient,
-        subject=subject,
-        body=body + f"\n\n--\n{SIGNATURE}",
-        created_at=now,
-    )
+    case_id: uuid.UUID | None = None,
+    case_version: int | None = None,
+    queue_id: str | None = None,
+) -> dict[str, Any]:
+    """An e-mail for the outbox, as the values of its row (`OutboxMessage(**row)` to add it to a
+    session): to `recipient`, or (None) to the applicant of the case `case_id`, of which it tells
+    `case_version`."""
+    return {
+        "id": uuid.uuid4(),
+        "dedupe_key": dedupe_key,
+        "channel": CHANNEL,
+        "kind": kind,
+        "case_id": case_id,
+        "case_version": case_version,
+        "queue_id": queue_id,
+        "recipient": recipient,
+        "subject": subject,
+        "body": body + f"\n\n--\n{SIGNATURE}",
+        "created_at": now,
+    }
 
 
 def sign_in_link_message(*, recipient: str, link: str, now: datetime) -> OutboxMessage:
     """Asked for by its recipient: not a notification, nothing to unsubscribe from."""
-    return email_message(
-        STAFF_SIGN_IN_LINK,
-        dedupe_key=f"{STAFF_SIGN_IN_LINK}:{uuid.uuid4()}",
-        subject="Votre lien de connexion à l'espace des chefs de projet",
-        body="\n".join(
-            [
-                "Bonjour,",
-                "",
-                "Pour vous connecter à l'espace des chefs de projet du guichet unique Territoires d'industrie, "
-                "ouvrez ce lien :",
-                link,
-                "",
-                "Il est valable 15 minutes et ne sert qu'une fois. Ne le transmettez à personne.",
-                "",
-                "Si vous n'avez pas demandé à vous connecter, ignorez ce message : sans ce lien, personne ne "
-                "peut ouvrir de session à votre nom.",
-            ]
-        ),
-        now=now,
-        recipient=recipient,
+    return OutboxMessage(
+        **email_row(
+            STAFF_SIGN_IN_LINK,
+            dedupe_key=f"{STAFF_SIGN_IN_LINK}:{uuid.uuid4()}",
+            subject="Votre lien de connexion à l'espace des chefs de projet",
+            body="\n".join(
+                [
+                    "Bonjour,",
+                    "",
+                    "Pour vous connecter à l'espace des chefs de projet du guichet unique Territoires d'industrie, "
+                    "ouvrez ce lien :",
+                    link,
+                    "",
+                    "Il est valable 15 minutes et ne sert qu'une fois. Ne le transmettez à personne.",
+                    "",
+                    "Si vous n'avez pas demandé à vous connecter, ignorez ce message : sans ce lien, personne ne "
+                    "peut ouvrir de session à votre nom.",
+                ]
+            ),
+            now=now,
+            recipient=recipient,
+        )
     )
 
 

@@ -12,8 +12,10 @@ Subjects never hold personal data (no company, no name): a staff member reads th
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -45,19 +47,34 @@ class Links:
         return self.public_url.rstrip("/") + DESK_PATH
 
 
-#: the staff who may be told of a new request, a statement built once (every filing reads them)
-_ACTIVE_STAFF = select(StaffMember).where(StaffMember.active.is_(True)).order_by(StaffMember.email)
+_STAFF = StaffMember.__table__.c
+#: the staff who may be told of a new request, read as plain rows (every filing reads them, and
+#: only these columns), by a statement built once
+_ACTIVE_STAFF = (
+    select(
+        _STAFF.id,
+        _STAFF.email,
+        _STAFF.role,
+        _STAFF.ti_ids,
+        _STAFF.region_codes,
+        _STAFF.absent_from,
+        _STAFF.absent_until,
+    )
+    .where(_STAFF.active.is_(True))
+    .order_by(_STAFF.email)
+)
 
 
-def queue_recipients(session: Session, queue_id: str, now: datetime) -> list[StaffMember]:
-    """Who is told of a new request in `queue_id`: its present members, else the present admins."""
+def queue_recipients(session: Session, queue_id: str, now: datetime) -> list[tuple[uuid.UUID, str]]:
+    """Who is told of a new request in `queue_id` (id and e-mail): its present members, else the
+    present admins."""
     kind, _, value = queue_id.partition(":")
-    members = session.scalars(_ACTIVE_STAFF)
+    members = session.connection().execute(_ACTIVE_STAFF)
     today = now.astimezone(PARIS).date()
     present = [m for m in members if not is_absent(m, today)]
     scope = {"ti": lambda m: value in m.ti_ids, "region": lambda m: value in m.region_codes}.get(kind)
     of_queue = [m for m in present if m.role == "project_lead" and scope is not None and scope(m)]
-    return of_queue or [m for m in present if m.role == "admin"]
+    return [(m.id, m.email) for m in of_queue or [m for m in present if m.role == "admin"]]
 
 
 def _asked(ctx: MatchContext, scheme_ids: list[str]) -> str:
@@ -68,27 +85,30 @@ def _asked(ctx: MatchContext, scheme_ids: list[str]) -> str:
 def case_filed_messages(
     session: Session,
     ctx: MatchContext,
-    case: CaseFile,
+    case: dict[str, Any],
     scheme_ids: list[str],
     queue_name: str,
     tracking_token: str,
     links: Links,
     now: datetime,
-) -> list[OutboxMessage]:
-    """The e-mails of a request filed, for the outbox: to the applicant, and to each of the queue's
-    recipients (read in `session`). The caller writes them with the case."""
-    submitted = french.day_and_time(case.submitted_at.astimezone(PARIS))
+) -> list[dict[str, Any]]:
+    """The e-mails of a request filed, as outbox rows: to the applicant, and to each of the queue's
+    recipients (read in `session`). `case` is the values of the case's row; the caller writes
+    these rows with it."""
+    case_id, commune_code = case["id"], case["commune_code"]
+    of_case = {"case_id": case_id, "case_version": case["version"], "queue_id": case["queue_id"]}
+    submitted = french.day_and_time(case["submitted_at"].astimezone(PARIS))
+    asked = _asked(ctx, scheme_ids)
     messages = [
-        mail.email_message(
+        mail.email_row(
             mail.APPLICANT_FILED,
-            dedupe_key=f"{case.id}:{mail.APPLICANT_FILED}",
+            dedupe_key=f"{case_id}:{mail.APPLICANT_FILED}",
             subject="Votre demande au guichet Territoires d'industrie est bien déposée",
             body="\n".join(
                 [
                     "Bonjour,",
                     "",
-                    f"Votre demande a bien été déposée le {submitted} (heure de Paris). Elle porte sur : "
-                    f"{_asked(ctx, scheme_ids)}.",
+                    f"Votre demande a bien été déposée le {submitted} (heure de Paris). Elle porte sur : {asked}.",
                     f"Elle est transmise à : {queue_name}, qui l'examine et vous répond.",
                     "",
                     "Pour suivre votre demande, ou la retirer, ouvrez ce lien :",
@@ -99,16 +119,16 @@ def case_filed_messages(
                 ]
             ),
             now=now,
-            case=case,
+            **of_case,
         )
     ]
-    commune = ctx.territories.geography.communes.get(case.commune_code)
-    where = f"{commune.name} ({case.commune_code})" if commune else case.commune_code
-    for member in queue_recipients(session, case.queue_id, now):
+    commune = ctx.territories.geography.communes.get(commune_code)
+    where = f"{commune.name} ({commune_code})" if commune else commune_code
+    for member_id, email in queue_recipients(session, case["queue_id"], now):
         messages.append(
-            mail.email_message(
+            mail.email_row(
                 mail.STAFF_NEW_REQUEST,
-                dedupe_key=f"{case.id}:{mail.STAFF_NEW_REQUEST}:{member.id}",
+                dedupe_key=f"{case_id}:{mail.STAFF_NEW_REQUEST}:{member_id}",
                 subject="Nouvelle demande dans votre file",
                 body="\n".join(
                     [
@@ -117,17 +137,17 @@ def case_filed_messages(
                         f"Une nouvelle demande est arrivée dans la file « {queue_name} », le {submitted} "
                         "(heure de Paris).",
                         f"Commune de l'entreprise : {where}.",
-                        f"Aides demandées : {_asked(ctx, scheme_ids)}.",
+                        f"Aides demandées : {asked}.",
                         "",
                         "Pour la lire et en accuser réception, connectez-vous à l'espace des chefs de projet :",
                         links.desk,
                         "",
-                        f"Référence du dossier : {case.id}.",
+                        f"Référence du dossier : {case_id}.",
                     ]
                 ),
                 now=now,
-                recipient=member.email,
-                case=case,
+                recipient=email,
+                **of_case,
             )
         )
     return messages
@@ -146,11 +166,15 @@ def status_changed(
         "Pour la suivre, ouvrez le lien de suivi reçu lors du dépôt de votre demande.",
         f"Référence de la demande : {case.id}.",
     ]
-    return mail.email_message(
-        mail.APPLICANT_STATUS,
-        dedupe_key=f"{case.id}:{mail.APPLICANT_STATUS}:{version}",
-        subject=f"Votre demande au guichet Territoires d'industrie : {status.label.lower()}",
-        body="\n".join(lines),
-        now=now,
-        case=case,
+    return OutboxMessage(
+        **mail.email_row(
+            mail.APPLICANT_STATUS,
+            dedupe_key=f"{case.id}:{mail.APPLICANT_STATUS}:{version}",
+            subject=f"Votre demande au guichet Territoires d'industrie : {status.label.lower()}",
+            body="\n".join(lines),
+            now=now,
+            case_id=case.id,
+            case_version=case.version,
+            queue_id=case.queue_id,
+        )
     )

@@ -13,6 +13,7 @@ import re
 import uuid
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
+from typing import Protocol
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -121,7 +122,17 @@ def disable_staff(session: Session, email: str, now: datetime) -> StaffMember:
     return member
 
 
-def is_absent(member: StaffMember, day: date) -> bool:
+class Absence(Protocol):
+    """A member's declared absence, on its account or on a row read of it."""
+
+    @property
+    def absent_from(self) -> date | None: ...
+
+    @property
+    def absent_until(self) -> date | None: ...
+
+
+def is_absent(member: Absence, day: date) -> bool:
     return (
         member.absent_from is not None
         and member.absent_from <= day

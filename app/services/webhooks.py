@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session, aliased
 from standardwebhooks import Webhook
 
 from app.errors import DomainError, ErrorKind, InvalidInput, NotFound
-from app.models import CaseFile, OutboxMessage, PartnerCase, WebhookEndpoint
+from app.models import OutboxMessage, PartnerCase, WebhookEndpoint
 from app.services.outbox import Attempt, DeliveryFailed
 from app.services.tokens import PartnerSite
 
@@ -255,10 +255,20 @@ def replace_endpoints(
 # --- Events --------------------------------------------------------------------------------------
 
 
-def announce(session: Session, case: CaseFile, event: WebhookEvent, *, version: int, status: str, now: datetime) -> int:
-    """Write the event to the outbox for each endpoint of the case's partner that asked for it;
-    nothing for a case filed without a partner. The count written."""
-    partner_id = session.scalar(select(PartnerCase.partner_id).where(PartnerCase.case_id == case.id))
+def announce(
+    session: Session,
+    case_id: uuid.UUID,
+    submitted_at: datetime,
+    event: WebhookEvent,
+    *,
+    version: int,
+    status: str,
+    now: datetime,
+) -> int:
+    """Write the event to the outbox for each endpoint of the partner of the case `case_id` (filed
+    at `submitted_at`) that asked for it; nothing for a case filed without a partner. The count
+    written."""
+    partner_id = session.scalar(select(PartnerCase.partner_id).where(PartnerCase.case_id == case_id))
     if partner_id is None:
         return 0
     written = 0
@@ -270,20 +280,20 @@ def announce(session: Session, case: CaseFile, event: WebhookEvent, *, version: 
             "type": str(event),
             "timestamp": now.isoformat(),
             "data": {
-                "case_id": str(case.id),
+                "case_id": str(case_id),
                 "status": status,
                 "version": version,
-                "submitted_at": case.submitted_at.isoformat(),
+                "submitted_at": submitted_at.isoformat(),
                 "updated_at": now.isoformat(),
             },
         }
         session.add(
             OutboxMessage(
                 id=message_id,
-                dedupe_key=f"{endpoint.id}:{case.id}:{version}",
+                dedupe_key=f"{endpoint.id}:{case_id}:{version}",
                 channel=CHANNEL,
                 kind=str(event),
-                case_id=case.id,
+                case_id=case_id,
                 case_version=version,
                 endpoint_id=endpoint.id,
                 subject=str(event),

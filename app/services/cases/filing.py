@@ -11,7 +11,7 @@ from functools import partial
 from typing import Any, Protocol
 
 from anyio import to_thread
-from sqlalchemy import Insert, insert, inspect, select
+from sqlalchemy import Insert, Table, insert, select
 from sqlalchemy.orm import Session
 
 from app.cases.lifecycle import CaseStatus
@@ -21,7 +21,7 @@ from app.errors import DomainError, ErrorKind, InvalidInput
 from app.models import Base, CaseEvent, CaseFile, CaseScheme, OutboxMessage, PartnerCase
 from app.rules.verdict import Verdict, VerdictKind, evaluate
 from app.schemas.case import CaseRequest, FiledCase, RoutingOut
-from app.services.cases.events import case_event
+from app.services.cases.events import event_row
 from app.services.cases.views import queue_out
 from app.services.matching import MatchContext, MatchOutcome, match_profile
 from app.services.notifications import Links, case_filed_messages
@@ -135,7 +135,8 @@ def file_case(
     evaluated = {scheme.id: (scheme, verdict, relevance) for scheme, verdict, relevance in outcome.verdicts}
     facts = outcome.profile.facts
 
-    asked: list[CaseScheme] = []
+    case_id = uuid.uuid4()
+    asked: list[dict[str, Any]] = []
     flagged = False
     seen: set[str] = set()
     for i, scheme_id in enumerate(request.scheme_ids):
@@ -159,78 +160,81 @@ def file_case(
             raise IneligibleSchemeAsked(field, finding, verdict.verdict)
         flagged = flagged or ineligible
         asked.append(
-            CaseScheme(
-                scheme_id=scheme_id,
-                position=i,
-                verdict=verdict.verdict,
-                acknowledged_ineligible=ineligible,
-                result=json.loads(recorder.scheme_record(scheme, verdict, relevance, outcome.profile.needs)),
-            )
+            {
+                "case_id": case_id,
+                "scheme_id": scheme_id,
+                "position": i,
+                "verdict": verdict.verdict,
+                "acknowledged_ineligible": ineligible,
+                "result": json.loads(recorder.scheme_record(scheme, verdict, relevance, outcome.profile.needs)),
+            }
         )
 
     commune = outcome.profile.commune
     decision = route_commune(catalogue.routing, ctx.territories.perimeters, ctx.territories.geography, commune)
     token = new_token(TRACKING_PREFIX)
-    case = CaseFile(
-        id=uuid.uuid4(),
-        status=CaseStatus.SUBMITTED,
-        version=1,
-        queue_id=decision.queue.id,
-        commune_code=commune.code,
-        region_code=commune.region_code,
-        ti_id=decision.ti_id,
-        routing=decision.record(),
-        profile={
+    case = {
+        "id": case_id,
+        "status": CaseStatus.SUBMITTED,
+        "version": 1,
+        "queue_id": decision.queue.id,
+        "commune_code": commune.code,
+        "region_code": commune.region_code,
+        "ti_id": decision.ti_id,
+        "routing": decision.record(),
+        "profile": {
             "given": request.profile.model_dump(mode="json", exclude_none=True),
             "resolved": recorder.profile_record(ctx, outcome),
         },
-        verdicts={
+        "verdicts": {
             "as_of": outcome.as_of.isoformat(),
             "catalogue_version": catalogue.version,
             "results": [{"scheme_id": s.id, "verdict": v.verdict} for s, v, _ in outcome.verdicts],
             "out_of_scope": outcome.out_of_scope,
         },
-        catalogue_version=catalogue.version,
-        as_of=outcome.as_of,
-        flagged_ineligible=flagged,
-        message=request.message.strip(),
-        contact_name=request.contact.name,
-        contact_email=request.contact.email,
-        contact_phone=request.contact.phone,
-        consent_at=now,
-        tracking_digest=token_digest(key, token),
-        submitted_at=now,
-        last_event_at=now,
-    )
-    for row in asked:
-        row.case_id = case.id
+        "catalogue_version": catalogue.version,
+        "as_of": outcome.as_of,
+        "flagged_ineligible": flagged,
+        "message": request.message.strip(),
+        "contact_name": request.contact.name,
+        "contact_email": request.contact.email,
+        "contact_phone": request.contact.phone,
+        "consent_at": now,
+        "tracking_digest": token_digest(key, token),
+        "submitted_at": now,
+        "last_event_at": now,
+    }
     actor = on_behalf.partner if on_behalf else None
-    written: list[Base] = [case, *asked]
+    written: dict[Table, list[dict[str, Any]]] = {_CASE_FILE: [case]}
+    if asked:
+        written[_CASE_SCHEME] = asked
     if on_behalf is not None:
-        written.append(
-            PartnerCase(
-                case_id=case.id,
-                partner_id=on_behalf.partner.partner_id,
-                key_id=on_behalf.partner.key_id,
-                request_digest=on_behalf.request_digest,
-                filed_at=now,
-            )
-        )
-    written.append(case_event(case, now, "filed", actor, version=1, to_status=CaseStatus.SUBMITTED))
+        written[_PARTNER_CASE] = [
+            {
+                "case_id": case_id,
+                "partner_id": on_behalf.partner.partner_id,
+                "key_id": on_behalf.partner.key_id,
+                "request_digest": on_behalf.request_digest,
+                "filed_at": now,
+            }
+        ]
+    written[_CASE_EVENT] = [event_row(case_id, now, "filed", actor, version=1, to_status=CaseStatus.SUBMITTED)]
     if links is not None:
         # The tracking link is in the applicant's message: the only other time it is shown.
-        scheme_ids = [r.scheme_id for r in asked]
-        written += case_filed_messages(session, ctx, case, scheme_ids, decision.queue.name, token, links, now)
+        scheme_ids = [r["scheme_id"] for r in asked]
+        written[_OUTBOX_MESSAGE] = case_filed_messages(
+            session, ctx, case, scheme_ids, decision.queue.name, token, links, now
+        )
     _insert(session, written)
     if on_behalf is not None:  # only a partner's case has someone to tell
-        announce(session, case, WebhookEvent.CASE_FILED, version=1, status=CaseStatus.SUBMITTED, now=now)
+        announce(session, case_id, now, WebhookEvent.CASE_FILED, version=1, status=CaseStatus.SUBMITTED, now=now)
         session.flush()
     return FiledCase(
-        case_id=case.id,
+        case_id=case_id,
         tracking_token=token,
         status=CaseStatus.SUBMITTED,
         status_label=CaseStatus.SUBMITTED.label,
-        version=case.version,
+        version=1,
         routing=RoutingOut(
             queue=queue_out(decision.queue),
             rule=decision.rule_id,
@@ -242,27 +246,25 @@ def file_case(
     )
 
 
-#: one INSERT statement per table, built once (a statement built for each filing costs more than
-#: the row it writes)
-_INSERTS: dict[type[Base], Insert] = {
-    model: insert(Base.metadata.tables[model.__tablename__])
-    for model in (CaseFile, CaseScheme, PartnerCase, CaseEvent, OutboxMessage)
+#: the tables a filing writes, each by one INSERT statement built once (a statement built for
+#: each filing costs more than the row it writes)
+_CASE_FILE, _CASE_SCHEME, _PARTNER_CASE, _CASE_EVENT, _OUTBOX_MESSAGE = (
+    Base.metadata.tables[model.__tablename__] for model in (CaseFile, CaseScheme, PartnerCase, CaseEvent, OutboxMessage)
+)
+_INSERTS: dict[Table, Insert] = {
+    table: insert(table) for table in (_CASE_FILE, _CASE_SCHEME, _PARTNER_CASE, _CASE_EVENT, _OUTBOX_MESSAGE)
 }
 
 
-def _insert(session: Session, rows: list[Base]) -> None:
-    """The rows of a filing written in their order by plain INSERT statements, the rows of a table
-    together, rather than by the session's unit of work, whose bookkeeping costs about as much
-    again as the statements: nothing changes these rows in the filing's transaction. The objects
-    stay outside the session. As the unit of work does, an attribute never set is left out of the
-    statement (the column's default, or the serial id the database gives)."""
-    by_model: dict[type[Base], list[dict[str, Any]]] = {}
-    for row in rows:
-        given = inspect(row).dict
-        values = {column.key: given[column.key] for column in row.__table__.columns if column.key in given}
-        by_model.setdefault(type(row), []).append(values)
-    for model, values_list in by_model.items():
-        session.execute(_INSERTS[model], values_list)
+def _insert(session: Session, rows: dict[Table, list[dict[str, Any]]]) -> None:
+    """The rows of a filing, built as plain values, written table after table (in the order of
+    their foreign keys) by plain INSERT statements on the session's connection: no ORM object is
+    built to be read back, nothing is left in the session (nothing changes these rows in the
+    filing's transaction). A column a row leaves out takes its default (or the serial id the
+    database gives); the rows of a table all give the same columns."""
+    connection = session.connection()
+    for table, values in rows.items():
+        connection.execute(_INSERTS[table], values)
 
 
 def _refuse_duplicate(session: Session, on_behalf: OnBehalf, now: datetime) -> None:

@@ -19,7 +19,7 @@ from app.cases.calendar import calendar_of_commune, working_days_between
 from app.cases.lifecycle import CaseStatus, DeclineReason, IllegalTransition, check_staff_transition, check_withdrawal
 from app.clock import PARIS
 from app.errors import DomainError, ErrorKind, InvalidInput
-from app.models import AccessToken, CaseFile, CaseNote
+from app.models import AccessToken, CaseEvent, CaseFile, CaseNote
 from app.schemas.case import (
     AssignIn,
     CaseDetail,
@@ -31,7 +31,7 @@ from app.schemas.case import (
     WithdrawIn,
 )
 from app.services.cases.access import readable_case
-from app.services.cases.events import case_event
+from app.services.cases.events import event_row
 from app.services.cases.views import CaseViews, partner_view, public_view
 from app.services.matching import MatchContext
 from app.services.notifications import status_changed
@@ -104,19 +104,29 @@ def change_status(
     version = _write(session, case, expected, values, now)
     session.add(status_changed(case, change.to, version, now, change.decline_reason))
     session.add(
-        case_event(
-            case,
-            now,
-            "transition",
-            staff,
-            version=version,
-            from_status=case.status,
-            to_status=change.to,
-            note=change.note,
-            detail=detail,
+        CaseEvent(
+            **event_row(
+                case.id,
+                now,
+                "transition",
+                staff,
+                version=version,
+                from_status=case.status,
+                to_status=change.to,
+                note=change.note,
+                detail=detail,
+            )
         )
     )
-    announce(session, case, WebhookEvent.CASE_STATUS_CHANGED, version=version, status=change.to, now=now)
+    announce(
+        session,
+        case.id,
+        case.submitted_at,
+        WebhookEvent.CASE_STATUS_CHANGED,
+        version=version,
+        status=change.to,
+        now=now,
+    )
     return _detail_after(session, ctx, case, staff, now)
 
 
@@ -144,7 +154,7 @@ def assign(
         holder = colleague.holder
     version = _write(session, case, expected, {"assignee_id": change.assignee_id}, now)
     assignee = {"assignee_id": str(change.assignee_id) if change.assignee_id else None, "holder": holder}
-    session.add(case_event(case, now, "assigned", staff, version=version, detail=assignee))
+    session.add(CaseEvent(**event_row(case.id, now, "assigned", staff, version=version, detail=assignee)))
     return _detail_after(session, ctx, case, staff, now)
 
 
@@ -157,7 +167,9 @@ def add_note(
     session.add(row)
     session.execute(update(CaseFile).where(CaseFile.id == case.id).values(last_event_at=now))
     session.flush()
-    session.add(case_event(case, now, "note_added", staff, version=case.version, detail={"note_id": row.id}))
+    session.add(
+        CaseEvent(**event_row(case.id, now, "note_added", staff, version=case.version, detail={"note_id": row.id}))
+    )
     return _detail_after(session, ctx, case, staff, now)
 
 
@@ -180,7 +192,9 @@ def reroute(
         raise InvalidInput("queue_id", "le dossier est déjà dans cette file")
     version = _write(session, case, expected, {"queue_id": target.id, "assignee_id": None}, now)
     moved = {"from_queue": case.queue_id, "to_queue": target.id}
-    session.add(case_event(case, now, "rerouted", staff, version=version, note=change.reason, detail=moved))
+    session.add(
+        CaseEvent(**event_row(case.id, now, "rerouted", staff, version=version, note=change.reason, detail=moved))
+    )
     return _detail_after(session, ctx, case, staff, now)
 
 
@@ -229,18 +243,28 @@ def _withdraw(
     version = _write(session, case, expected, {"status": CaseStatus.WITHDRAWN}, now)
     session.add(status_changed(case, CaseStatus.WITHDRAWN, version, now))
     session.add(
-        case_event(
-            case,
-            now,
-            "withdrawn",
-            who if isinstance(who, PartnerSite) else None,
-            version=version,
-            from_status=case.status,
-            to_status=CaseStatus.WITHDRAWN,
-            note=change.reason,
+        CaseEvent(
+            **event_row(
+                case.id,
+                now,
+                "withdrawn",
+                who if isinstance(who, PartnerSite) else None,
+                version=version,
+                from_status=case.status,
+                to_status=CaseStatus.WITHDRAWN,
+                note=change.reason,
+            )
         )
     )
-    announce(session, case, WebhookEvent.CASE_WITHDRAWN, version=version, status=CaseStatus.WITHDRAWN, now=now)
+    announce(
+        session,
+        case.id,
+        case.submitted_at,
+        WebhookEvent.CASE_WITHDRAWN,
+        version=version,
+        status=CaseStatus.WITHDRAWN,
+        now=now,
+    )
     session.flush()
     session.refresh(case)
     return case
