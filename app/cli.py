@@ -137,6 +137,8 @@ def serve(
         workers=workers,
         log_level=settings.log_level,
         proxy_headers=True,
+        # No route speaks WebSocket: the protocol's library is not even imported.
+        ws="none",
     )
 
 

@@ -179,6 +179,9 @@ def create_app(
                 logger.error("Catalogue invalide (%d erreur(s)) : le service ne démarre pas.", len(exc.problems))
                 raise
             finally:
+                # Frozen before the collector is back on: its first full collection would otherwise
+                # go over those millions of objects once (a fifth of a second at start-up).
+                gc.freeze()
                 gc.enable()
         # Bounded by the connect timeout; a database that cannot serve is said in the log and
         # the service starts without it (matching needs none), checking again until it is back.

@@ -23,7 +23,16 @@ from typer.testing import CliRunner
 import tests.databases
 from app.cli import cli
 from app.db import create_db_engine
-from app.migrate import MIGRATIONS_DIR, DatabaseNotReady, alembic_config, downgrade, prepare_database, upgrade
+from app.migrate import (
+    MIGRATIONS_DIR,
+    DatabaseNotReady,
+    alembic_config,
+    current_revisions,
+    downgrade,
+    head_revisions,
+    prepare_database,
+    upgrade,
+)
 from app.models import Base, CaseEvent, CaseFile, CaseScheme
 from app.settings import get_settings
 
@@ -393,6 +402,35 @@ def test_prepare_database_after_a_downgrade_migrates_sqlite_and_refuses_postgres
         return
     with pytest.raises(DatabaseNotReady, match="guichet db upgrade"):
         prepare_database(empty)
+
+
+def test_the_head_read_from_the_migration_files_is_alembic_s(empty: Engine) -> None:
+    assert head_revisions() == set(ScriptDirectory.from_config(alembic_config(empty)).get_heads())
+
+
+def test_the_head_of_a_branched_history_is_every_revision_no_other_follows(tmp_path: Path) -> None:
+    (tmp_path / "a.py").write_text('revision = "a"\ndown_revision = None\n')
+    (tmp_path / "b.py").write_text('revision: str = "b"\ndown_revision: str | None = "a"\n')
+    (tmp_path / "c.py").write_text('"""Another branch."""\nrevision = "c"\ndown_revision = "a"\n')
+    assert head_revisions(tmp_path) == {"b", "c"}
+    (tmp_path / "d.py").write_text('revision = "d"\ndown_revision = ("b", "c")\n')
+    assert head_revisions(tmp_path) == {"d"}
+
+
+def test_the_revisions_a_database_is_at_are_the_ones_alembic_reads(empty: Engine) -> None:
+    def alembic_s() -> set[str]:
+        with empty.connect() as connection:
+            return set(MigrationContext.configure(connection).get_current_heads())
+
+    def ours() -> set[str]:
+        with empty.connect() as connection:
+            return current_revisions(connection)
+
+    assert ours() == alembic_s() == set()
+    upgrade(empty)
+    assert ours() == alembic_s() == {head(empty)}
+    downgrade(empty, "base")
+    assert ours() == alembic_s() == set()
 
 
 # -- the command line ----------------------------------------------------------------------------

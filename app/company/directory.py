@@ -138,21 +138,25 @@ class SireneClient:
             TLRUCache(max_cache_entries, ttu=self._expiry, timer=clock) if max_cache_entries > 0 else None
         )
         self.state = DirectoryState(configured=bool(base_url), base_url=base_url or None)
-        self._http = (
-            httpx.AsyncClient(
-                base_url=base_url,
-                # The deadline below is what bounds a lookup; these only stop a single step early.
-                timeout=httpx.Timeout(deadline_seconds),
-                headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
-                follow_redirects=False,
-            )
-            if base_url
-            else None
-        )
+        self._base_url = base_url
+        # Made at the first lookup: its TLS context (the CA bundle read and parsed) took a twentieth
+        # of a second of the service's start-up, for a directory that many requests never call.
+        self._http: httpx.AsyncClient | None = None
 
     @property
     def configured(self) -> bool:
-        return self._http is not None
+        return bool(self._base_url)
+
+    def _client(self) -> httpx.AsyncClient:
+        if self._http is None:
+            self._http = httpx.AsyncClient(
+                base_url=self._base_url,
+                # The deadline below is what bounds a lookup; these only stop a single step early.
+                timeout=httpx.Timeout(self.deadline_seconds),
+                headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+                follow_redirects=False,
+            )
+        return self._http
 
     def _expiry(self, _siret: str, found: Establishment | None, now: float) -> float:
         # An entry whose expiry is not after `now` (a TTL of 0) is not stored by TLRUCache.
@@ -189,7 +193,7 @@ class SireneClient:
 
     async def lookup(self, siret: str) -> Establishment | None:
         """The establishment, or None when the directory does not know this SIRET. Raises LookupFailed."""
-        if self._http is None:
+        if not self._base_url:
             raise DirectoryDisabled("la consultation de l'annuaire des entreprises n'est pas configurée")
         counts = self.state.counts
         counts["lookups"] += 1
@@ -202,7 +206,7 @@ class SireneClient:
         try:
             try:
                 async with asyncio.timeout(self.deadline_seconds):
-                    found = await self._fetch(self._http, siret, deadline_at)
+                    found = await self._fetch(self._client(), siret, deadline_at)
             except (TimeoutError, httpx.TimeoutException):
                 raise DirectoryTimeout(
                     f"l'annuaire des entreprises n'a pas répondu dans le délai de {_seconds(self.deadline_seconds)}"

@@ -26,12 +26,19 @@ _LATIN = {ord(ch): _unaccented(ch) for ch in map(chr, range(0xC0, 0x250)) if ch.
 _LATIN |= {ord("œ"): "oe", ord("æ"): "ae"}
 
 
+# The same table where every other ASCII character (hyphen, apostrophe, space...) also becomes a
+# space: a name whose letters are all in the table is folded by one translate and one split.
+_LATIN_WORDS = _LATIN | {code: " " for code in range(128) if not chr(code).isalnum()}
+
+
 def fold(text: str) -> str:
     """Lower case, no accents, ligatures opened (œ -> oe), words separated by single spaces."""
-    text = text.lower().translate(_LATIN)
-    if not text.isascii():  # a letter beyond the table: decomposed the slow way
-        text = _unaccented(text)
-    return _NON_ALNUM.sub(" ", text).strip()
+    lowered = text.lower()
+    words = lowered.translate(_LATIN_WORDS)
+    if words.isascii():
+        return " ".join(words.split())
+    # A letter beyond the table: decomposed the slow way.
+    return _NON_ALNUM.sub(" ", _unaccented(lowered.translate(_LATIN))).strip()
 
 
 def name_words(text: str) -> list[str]:

@@ -10,7 +10,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from rapidfuzz import fuzz, process
 
@@ -79,8 +79,10 @@ class Resolution:
         return self.hits[0].commune if self.status == "resolved" else None
 
 
-@dataclass(frozen=True, slots=True)
-class _NameEntry:
+class _NameEntry(NamedTuple):
+    """One name of a commune (its own, or one of its communes déléguées...): a tuple, as 40,000 are
+    made at start-up (a frozen dataclass took three times as long to build)."""
+
     commune_code: str
     name: str
     via: str | None
@@ -102,11 +104,9 @@ class TerritoryResolver:
             self._alias_by_code[alias.code].append(alias)
             by_key[name_key(alias.name)].append(_NameEntry(alias.commune_code, alias.name, alias.kind))
         self._by_key = dict(by_key)
-        # Postal codes are the most frequent lookup from forms: their hits are built once.
-        self._postal_hits = {
-            pc: tuple(Hit(geography.communes[c], "postal_code", pc) for c in codes)
-            for pc, codes in geography.postal_index.items()
-        }
+        # Postal codes are the most frequent lookup from forms: the hits of each are built once, at
+        # its first lookup rather than all 6,000 at start-up.
+        self._postal_hits: dict[str, tuple[Hit, ...]] = {}
 
         # Fuzzy search scans only buckets that a near-miss must share with the query:
         # the first letter, or (for a typo on the first letter) letters 2-3. Names of a
@@ -197,10 +197,19 @@ class TerritoryResolver:
                         Hit(communes[c], "former_insee_code", code, via="former-commune")
                         for c in self.geography.former_codes.get(code, ())
                     )
-        postal_hits = self._postal_hits.get(code, ()) if kind in ("any", "postal_code") else ()
+        postal_hits = self._postal_code_hits(code) if kind in ("any", "postal_code") else ()
         if not hits:
             return _conclude(query, list(postal_hits))
         return _conclude(query, _unique([*hits, *postal_hits]))
+
+    def _postal_code_hits(self, code: str) -> tuple[Hit, ...]:
+        hits = self._postal_hits.get(code)
+        if hits is None:
+            codes = self.geography.postal_index.get(code)
+            if codes is None:
+                return ()  # not kept: the memo holds only the codes that exist
+            hits = self._postal_hits[code] = tuple(Hit(self.geography.communes[c], "postal_code", code) for c in codes)
+        return hits
 
     def _resolve_name(self, query: ParsedQuery) -> Resolution:
         key = name_key(query.name or "")
