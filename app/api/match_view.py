@@ -14,7 +14,7 @@ They belong to the API, not to the engine or the catalogue, which know nothing o
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from functools import lru_cache
 from typing import Any, Generic, Literal, TypeVar, cast
 
@@ -274,14 +274,18 @@ class SchemeEntries(Memoised[bytes]):
     def __init__(self, max_entries: int = 50_000) -> None:
         super().__init__(max_entries)
 
-    def of(self, scheme: Scheme, verdict: Verdict, relevance: float, needs: frozenset[str], detail: Detail) -> bytes:
-        # By the profile's needs rather than those the scheme serves: the set is shared by the
-        # schemes of an answer (its hash computed once), where each intersection would be a new one.
-        key = (id(scheme), id(verdict), relevance, needs, detail)
-        found = self._memo.get(key)
-        if found is not None:
-            return found
-        return self._memo.put(key, (scheme, verdict), scheme_json(scheme, verdict, relevance, needs, detail))
+    def joined(self, verdicts: Iterable[tuple[Scheme, Verdict, float]], needs: frozenset[str], detail: Detail) -> bytes:
+        """The entries of a match's verdicts, in their order, separated by commas."""
+        memo, entries = self._memo, []
+        for scheme, verdict, relevance in verdicts:
+            # By the profile's needs rather than those the scheme serves: the set is shared by the
+            # schemes of an answer (its hash computed once), where each intersection would be a new one.
+            key = (id(scheme), id(verdict), relevance, needs, detail)
+            found = memo.get(key)
+            if found is None:
+                found = memo.put(key, (scheme, verdict), scheme_json(scheme, verdict, relevance, needs, detail))
+            entries.append(found)
+        return b",".join(entries)
 
 
 SCHEME_ENTRIES = SchemeEntries()
@@ -305,6 +309,43 @@ class AnswerParts(Memoised[Any]):
 
 
 ANSWER_PARTS = AnswerParts()
+
+
+class ProvenanceViews(Memoised[Json]):
+    """Where the profile's facts come from, rendered once per paths and origins: most profiles give
+    the same few facts with the same origins (shared objects), so most find their view here."""
+
+    def __init__(self, max_entries: int = 20_000) -> None:
+        super().__init__(max_entries)
+
+    def of(self, profile: ProfileFacts, detail: Detail) -> Json:
+        found = profile.lookup.facts.establishment if profile.lookup.facts else None
+        data_date = found.data_date.isoformat() if found and found.data_date else None
+        provenance = profile.provenance
+        origins = tuple(provenance.values())
+        key = (detail, data_date, tuple(provenance), *map(id, origins))
+        view = self._memo.get(key)
+        if view is not None:
+            return view
+        return self._memo.put(
+            key,
+            origins,
+            {
+                path: _origin_view(origin, data_date if origin.source == "sirene" else None, detail)
+                for path, origin in provenance.items()
+            },
+        )
+
+
+PROVENANCE_VIEWS = ProvenanceViews()
+
+
+@lru_cache(maxsize=4_096)
+def _category_view(possible: frozenset[F.CompanyCategory], label: str, reason: str) -> Json:
+    """The size category of the answer: a few combinations, each rendered once. Shared: never modify."""
+    return {"possible": [c for c in F.CompanyCategory if c in possible], "label": label, "reason": reason}
+
+
 #: every memo of the answers, for whoever must start from nothing (the tests, the benchmarks)
 VIEW_MEMOS: tuple[Memoised[Any], ...] = (
     CRITERION_VIEWS,
@@ -315,24 +356,21 @@ VIEW_MEMOS: tuple[Memoised[Any], ...] = (
     UNMET_PARTS,
     SCHEME_ENTRIES,
     ANSWER_PARTS,
+    PROVENANCE_VIEWS,
 )
 
 
 #: the members of the answer's head that are shared between matches, joined as serialised once
-_SHARED_MEMBERS = ("territory", "questions")
+_SHARED_MEMBERS = ("provenance", "territory", "questions")
 
 
 def match_json(ctx: MatchContext, outcome: MatchOutcome, detail: Detail = "summary") -> bytes:
-    needs, entry = outcome.profile.needs, SCHEME_ENTRIES.of
     answer = _answer_without_results(ctx, outcome, detail)
     parts = [b""]  # the head, serialised once the shared members are taken out of it
     for name in _SHARED_MEMBERS:
         parts += (b',"', name.encode(), b'":', _serialised(answer.pop(name)))
     parts[0] = to_json(answer)[:-1]
-    parts.append(b',"results":[')
-    for i, (scheme, verdict, relevance) in enumerate(outcome.verdicts):
-        parts += (b"," if i else b"", entry(scheme, verdict, relevance, needs, detail))
-    parts.append(b"]}")
+    parts += (b',"results":[', SCHEME_ENTRIES.joined(outcome.verdicts, outcome.profile.needs, detail), b"]}")
     # One copy of the kilobytes of the answer, not one per concatenation.
     return b"".join(parts)
 
@@ -352,15 +390,6 @@ def _lookup(lookup: Lookup) -> Json:
         "data_date": found.data_date.isoformat() if found and found.data_date else None,
         "establishment_closed": (not found.establishment_active) if found else None,
         "closed_on": found.closed_on.isoformat() if found and found.closed_on else None,
-    }
-
-
-def _provenance(profile: ProfileFacts, detail: Detail) -> Json:
-    found = profile.lookup.facts.establishment if profile.lookup.facts else None
-    data_date = found.data_date.isoformat() if found and found.data_date else None
-    return {
-        path: _origin_view(origin, data_date if origin.source == "sirene" else None, detail)
-        for path, origin in profile.provenance.items()
     }
 
 
@@ -414,18 +443,14 @@ def _answer_without_results(ctx: MatchContext, outcome: MatchOutcome, detail: De
         "as_of": outcome.as_of.isoformat(),
         "catalogue_version": ctx.catalogue.version,
         "lookup": _lookup(profile.lookup),
-        "provenance": _provenance(profile, detail),
+        "provenance": PROVENANCE_VIEWS.of(profile, detail),
         "warnings": list(profile.warnings),
         # The territories are the same object for the life of the process, a commune's part with them.
         "territory": part(
             "territory", (territories, commune), lambda: commune_out(territories, commune).model_dump(mode="json")
         ),
         "company": {
-            "category": {
-                "possible": [c for c in F.CompanyCategory if c in profile.size.possible],
-                "label": profile.size.label,
-                "reason": profile.size.reason,
-            },
+            "category": _category_view(profile.size.possible, profile.size.label, profile.size.reason),
             "naf": part("naf", (naf,), lambda: _naf_json(naf)) if naf else None,
             "insee_category": _insee_category(profile),
         },

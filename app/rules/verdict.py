@@ -239,18 +239,27 @@ class ResultCache:
             found = self._results[key] = condition.evaluate(facts)
         return found
 
-    def verdict(self, rules: SchemeRules, facts: Facts, as_of: date, build: Callable[[], Verdict]) -> Verdict:
-        """The verdict of `rules` on `facts` and `as_of`: `build()`, computed once per values of the facts read."""
-        key = (id(rules), as_of, *map(facts.get, rules.read_facts))
-        try:
-            found = self._verdicts.get(key)
-        except TypeError:  # a fact value that cannot be a key: evaluate without caching
-            return build()
-        if found is None:
-            if len(self._verdicts) >= self.max_entries:
-                self._verdicts.clear()
-            found = self._verdicts[key] = (rules, build())
-        return found[1]
+    def verdicts(self, schemes: Iterable[SchemeRules], facts: Facts, as_of: date, memo: Memo) -> list[Verdict]:
+        """The verdict of each scheme on `facts` and `as_of`, computed once per values of the facts it reads.
+
+        One loop for all the schemes of a match: most verdicts are found here, and a call per
+        scheme cost as much as finding it.
+        """
+        verdicts, read = self._verdicts, facts.get
+        found_all = []
+        for rules in schemes:
+            key = (id(rules), as_of, *map(read, rules.read_facts))
+            try:
+                found = verdicts.get(key)
+            except TypeError:  # a fact value that cannot be a key: evaluate without caching
+                found_all.append(_evaluated(rules, facts, as_of, memo, self))
+                continue
+            if found is None:
+                if len(verdicts) >= self.max_entries:
+                    verdicts.clear()
+                found = verdicts[key] = (rules, _evaluated(rules, facts, as_of, memo, self))
+            found_all.append(found[1])
+        return found_all
 
     def validity(self, validity: Validity, as_of: date) -> CriterionResult:
         key = (id(validity), as_of)
@@ -278,8 +287,7 @@ def evaluate(
         if facts.get(AS_OF) != as_of:
             facts = {**facts, AS_OF: as_of}
     if cache is not None:
-        shared, with_facts = memo, facts
-        return cache.verdict(rules, facts, as_of, lambda: _evaluated(rules, with_facts, as_of, shared, cache))
+        return cache.verdicts((rules,), facts, as_of, memo)[0]
     return _evaluated(rules, facts, as_of, memo, None)
 
 

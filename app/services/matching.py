@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from typing import Any, Literal
 
 from app.catalogue.loader import Catalogue, Scheme
@@ -18,7 +19,7 @@ from app.rules import facts as F  # noqa: N812 - the short name of the fact ids
 from app.rules.decisive import decisive_missing
 from app.rules.facts import Interval, ListStatuses
 from app.rules.questions import PROFILE_QUESTIONS, QuestionSpec, RankedQuestion, rank_questions
-from app.rules.verdict import Memo, ResultCache, SchemeRules, Verdict, VerdictKind, evaluate
+from app.rules.verdict import ResultCache, SchemeRules, Verdict, VerdictKind
 from app.schemas.match import AnswerValue, MatchRequest, read_answer
 from app.services.companies import state_message
 from app.services.prefill import NOT_REQUESTED, Lookup, lookup_for_match, nothing_locates_the_company
@@ -189,9 +190,29 @@ def _given(request: MatchRequest, path: tuple[str, ...]) -> Any:
     return value
 
 
+def _by_parent(
+    facts: tuple[tuple[str, tuple[str, ...]], ...],
+) -> tuple[tuple[tuple[str, ...], tuple[tuple[str, str], ...]], ...]:
+    """The request's facts in runs of the same parent (`company`, `project.hire`...), in their order."""
+    runs: list[tuple[tuple[str, ...], list[tuple[str, str]]]] = []
+    for fact_id, path in facts:
+        if not runs or runs[-1][0] != path[:-1]:
+            runs.append((path[:-1], []))
+        runs[-1][1].append((fact_id, path[-1]))
+    return tuple((parent, tuple(members)) for parent, members in runs)
+
+
+#: each parent object of the request read once, not once per fact
+_REQUEST_RUNS = _by_parent(_REQUEST_FACTS)
+
+
 def _raw_values(ctx: MatchContext, request: MatchRequest) -> dict[str, Any]:
     """The applicant's values by fact id; answers complete and override the profile."""
-    raw: dict[str, Any] = {fact_id: _given(request, path) for fact_id, path in _REQUEST_FACTS}
+    raw: dict[str, Any] = {}
+    for parent, members in _REQUEST_RUNS:
+        owner = _given(request, parent)
+        for fact_id, name in members:
+            raw[fact_id] = None if owner is None else getattr(owner, name, None)
     for key, value in request.answers.items():
         spec = ctx.questions.get(key)
         if spec is None or key == F.NEEDS:
@@ -205,10 +226,13 @@ def _raw_values(ctx: MatchContext, request: MatchRequest) -> dict[str, Any]:
 def _naf(ctx: MatchContext, code: str | None, field: str) -> NafCode | None:
     if code is None:
         return None
-    try:
-        found = ctx.naf.get(ctx.naf.normalise(code))
-    except InvalidNafCode as exc:
-        raise InvalidInput(field, str(exc)) from exc
+    # Most clients send the canonical spelling: found as it is, without being spelt again.
+    found = ctx.naf.codes.get(code)
+    if found is None:
+        try:
+            found = ctx.naf.codes.get(ctx.naf.normalise(code))
+        except InvalidNafCode as exc:
+            raise InvalidInput(field, str(exc)) from exc
     if found is None:
         suggestions = [{"code": c.code, "label": c.label} for c in ctx.naf.closest(code)]
         names = ", ".join(f"{s['code']} ({s['label']})" for s in suggestions[:3])
@@ -317,9 +341,7 @@ def build_profile_facts(
         size = assess_size(raw[F.COMPANY_HEADCOUNT], raw[F.COMPANY_TURNOVER], raw[F.COMPANY_BALANCE_SHEET], tranche)
     except InvalidSizeFigure as exc:
         raise InvalidInput(f"company.{exc.field}", exc.message) from exc
-    provenance["company.category"] = Origin(
-        "derived", tuple(f for f in _SIZE_FIGURES if f in provenance), note="Décret 2008-1354, art. 3."
-    )
+    provenance["company.category"] = _category_origin(tuple(f for f in _SIZE_FIGURES if f in provenance))
     if lookup.facts is not None and lookup.facts.establishment.categorie_entreprise is not None:
         provenance["company.insee_category"] = Origin("sirene", note="Catégorie calculée par l'INSEE.")
     naf = directory_naf or _naf(
@@ -337,10 +359,10 @@ def build_profile_facts(
         F.AS_OF: as_of,
         **ctx.results.derived(("commune-facts", id(commune)), commune, lambda: _commune_facts(ctx, commune)),
         F.COMPANY_CATEGORY: size.possible,
-        F.COMPANY_CATEGORY_DECIDED_BY: frozenset(_SIZE_FACTS[figure] for figure in size.deciding_unknowns),
+        F.COMPANY_CATEGORY_DECIDED_BY: _deciding_facts(size.deciding_unknowns),
     }
     if size.headcount_min is not None:
-        facts[F.COMPANY_HEADCOUNT] = Interval(size.headcount_min, size.headcount_max)
+        facts[F.COMPANY_HEADCOUNT] = _headcount(size.headcount_min, size.headcount_max)
     if naf is not None:
         facts[F.COMPANY_NAF] = naf.code
         facts[F.COMPANY_NAF_SECTION] = naf.section
@@ -350,6 +372,23 @@ def build_profile_facts(
         if value is not None and key not in (F.COMPANY_HEADCOUNT, F.COMPANY_NAF):
             facts[key] = value
     return ProfileFacts(facts, commune, size, naf, needs, matches, lookup, provenance, _warnings(lookup))
+
+
+# The few values a size assessment can give, made once each: a verdict is found in the ResultCache
+# by the facts it reads, and facts that are the very objects of the key are compared at once.
+@lru_cache(maxsize=64)
+def _category_origin(figures: tuple[str, ...]) -> Origin:
+    return Origin("derived", figures, note="Décret 2008-1354, art. 3.")
+
+
+@lru_cache(maxsize=64)
+def _deciding_facts(figures: tuple[Figure, ...]) -> frozenset[str]:
+    return frozenset(_SIZE_FACTS[figure] for figure in figures)
+
+
+@lru_cache(maxsize=1024, typed=True)  # 10 and 10.0 are written differently
+def _headcount(low: float, high: float | None) -> Interval:
+    return Interval(low, high)
 
 
 def _commune_facts(ctx: MatchContext, commune: Commune) -> dict[str, object]:
@@ -382,22 +421,43 @@ def match_profile(
     profile = build_profile_facts(ctx, request, as_of, lookup)
     catalogue = ctx.catalogue
     # The schemes a company's territory and sector leave: the same for every company of a commune and activity.
-    positions = ctx.results.derived(
+    candidates = ctx.results.derived(
         ("candidates", id(catalogue), id(profile.commune), profile.facts.get(F.COMPANY_NAF)),
         (catalogue, profile.commune),
-        lambda: frozenset(catalogue.index.candidates(profile.facts)),
+        lambda: _Candidates.of(catalogue, profile.facts),
     )
-    facts, needs, ordered = profile.facts, profile.needs, catalogue.ordered
-    memo: Memo = {}
-    evaluated = []
-    for position in positions:
-        scheme = ordered[position]
-        verdict = evaluate(scheme.rules, facts, as_of=as_of, memo=memo, cache=ctx.results)
-        evaluated.append((scheme, verdict, float(len(needs & scheme.needs))))
-    # Eligible first, then undetermined, then the rest; each group by relevance, then catalogue order.
-    evaluated.sort(key=lambda item: (item[1].verdict.rank, -item[2], item[0].rank))
+    facts, needs, schemes = profile.facts, profile.needs, candidates.schemes
+    # The engine wants AS_OF among the facts when given a memo: build_profile_facts put it there.
+    verdicts = ctx.results.verdicts(candidates.rules, facts, as_of, {})
+    relevances = [float(len(needs & scheme.needs)) for scheme in schemes] if needs else [0.0] * len(schemes)
+    # Eligible first, then undetermined, then the rest; each group by relevance, then catalogue order
+    # (ties kept in their order, as a stable sort would: the keys end with the position).
+    keys = sorted(
+        zip(
+            [v.verdict.rank for v in verdicts],
+            [-r for r in relevances],
+            candidates.ranks,
+            range(len(schemes)),
+            strict=True,
+        )
+    )
+    evaluated = [(schemes[i], verdicts[i], relevances[i]) for _, _, _, i in keys]
     questions = _next_questions(ctx, facts, evaluated, as_of)
-    return MatchOutcome(as_of, profile, tuple(evaluated), questions, catalogue.index.size - len(positions))
+    return MatchOutcome(as_of, profile, tuple(evaluated), questions, catalogue.index.size - len(schemes))
+
+
+@dataclass(frozen=True, slots=True)
+class _Candidates:
+    """The schemes a company's territory and sector leave, with what a match reads of each."""
+
+    schemes: tuple[Scheme, ...]
+    rules: tuple[SchemeRules, ...]
+    ranks: tuple[int, ...]
+
+    @staticmethod
+    def of(catalogue: Catalogue, facts: F.Facts) -> _Candidates:
+        schemes = tuple(catalogue.ordered[position] for position in frozenset(catalogue.index.candidates(facts)))
+        return _Candidates(schemes, tuple(s.rules for s in schemes), tuple(s.rank for s in schemes))
 
 
 def _next_questions(
@@ -410,21 +470,26 @@ def _next_questions(
     questions of a list of such verdicts with their relevance.
     """
     cache, askable = ctx.results, ctx.questions
-    undetermined = []
-    for scheme, v, relevance in evaluated:
-        if v.verdict is not VerdictKind.UNDETERMINED or not v.missing:
-            continue
-        rules = scheme.rules
+    open_verdicts = [
+        (scheme, v, relevance)
+        for scheme, v, relevance in evaluated
+        if v.verdict is VerdictKind.UNDETERMINED and v.missing
+    ]
 
-        # A question is asked only if its answer can change a verdict it is asked for.
-        def asked(rules: SchemeRules = rules, v: Verdict = v) -> Verdict:
-            decisive = decisive_missing(rules, facts, v, as_of=as_of, askable=askable, cache=cache)
-            return Verdict(v.scheme_id, v.verdict, v.validity, v.criteria, decisive)
+    def ranked() -> tuple[RankedQuestion, ...]:
+        undetermined = []
+        for scheme, v, relevance in open_verdicts:
+            rules = scheme.rules
 
-        undetermined.append((cache.derived(("asked", id(v), id(askable)), (v, rules), asked), relevance))
-    key = ("questions", id(askable), *((id(v), relevance) for v, relevance in undetermined))
-    return cache.derived(
-        key,
-        (askable, undetermined),
-        lambda: tuple(rank_questions([v for v, _ in undetermined], askable, {v.scheme_id: r for v, r in undetermined})),
-    )
+            # A question is asked only if its answer can change a verdict it is asked for.
+            def asked(rules: SchemeRules = rules, v: Verdict = v) -> Verdict:
+                decisive = decisive_missing(rules, facts, v, as_of=as_of, askable=askable, cache=cache)
+                return Verdict(v.scheme_id, v.verdict, v.validity, v.criteria, decisive)
+
+            undetermined.append((cache.derived(("asked", id(v), id(askable)), (v, rules), asked), relevance))
+        return tuple(rank_questions([v for v, _ in undetermined], askable, {v.scheme_id: r for v, r in undetermined}))
+
+    # By the verdicts as found (what is asked of each is worked out from it alone): a list of
+    # verdicts met before finds its questions without going over each verdict again.
+    key = ("questions", id(askable), *((id(v), relevance) for _, v, relevance in open_verdicts))
+    return cache.derived(key, (askable, open_verdicts), ranked)
