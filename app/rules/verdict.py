@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 from functools import cached_property
+from operator import itemgetter
 from typing import TypeVar
 
 from app.rules.condition import Condition
@@ -142,6 +143,31 @@ class SchemeRules:
         """`reads()`, computed once: the key of this scheme's verdicts in a `ResultCache`."""
         return self.reads()
 
+    @cached_property
+    def read_values(self) -> Callable[[Mapping[str, object]], object]:
+        """The values of `read_facts` in a mapping that holds every one of them (one value, or a
+        tuple of several), read in one call: the rest of the key of this scheme's verdicts."""
+        if not self.read_facts:
+            return lambda _facts: ()
+        return itemgetter(*self.read_facts)
+
+
+@dataclass(frozen=True)
+class SchemeRulesGroup:
+    """The rules of the schemes a match evaluates together (those its territory and sector leave)."""
+
+    rules: tuple[SchemeRules, ...]
+
+    @cached_property
+    def read_facts(self) -> tuple[str, ...]:
+        """Every fact some of them read, each once."""
+        return tuple(dict.fromkeys(f for rules in self.rules for f in rules.read_facts))
+
+    @cached_property
+    def unknown(self) -> dict[str, object]:
+        """Each of `read_facts` unknown (None), for the facts of a profile to complete. Never modify."""
+        return dict.fromkeys(self.read_facts)
+
 
 class Verdict:
     __slots__ = ("criteria", "missing", "scheme_id", "validity", "verdict")
@@ -239,16 +265,17 @@ class ResultCache:
             found = self._results[key] = condition.evaluate(facts)
         return found
 
-    def verdicts(self, schemes: Iterable[SchemeRules], facts: Facts, as_of: date, memo: Memo) -> list[Verdict]:
+    def verdicts(self, group: SchemeRulesGroup, facts: Facts, as_of: date, memo: Memo) -> list[Verdict]:
         """The verdict of each scheme on `facts` and `as_of`, computed once per values of the facts it reads.
 
         One loop for all the schemes of a match: most verdicts are found here, and a call per
-        scheme cost as much as finding it.
+        scheme cost as much as finding it. Each key's values are read in one call from the facts
+        completed with the unknown ones, where reading them one by one cost twice the lookup.
         """
-        verdicts, read = self._verdicts, facts.get
+        verdicts, every = self._verdicts, {**group.unknown, **facts}
         found_all = []
-        for rules in schemes:
-            key = (id(rules), as_of, *map(read, rules.read_facts))
+        for rules in group.rules:
+            key = (id(rules), as_of, rules.read_values(every))
             try:
                 found = verdicts.get(key)
             except TypeError:  # a fact value that cannot be a key: evaluate without caching
@@ -287,7 +314,7 @@ def evaluate(
         if facts.get(AS_OF) != as_of:
             facts = {**facts, AS_OF: as_of}
     if cache is not None:
-        return cache.verdicts((rules,), facts, as_of, memo)[0]
+        return cache.verdicts(SchemeRulesGroup((rules,)), facts, as_of, memo)[0]
     return _evaluated(rules, facts, as_of, memo, None)
 
 

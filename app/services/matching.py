@@ -19,7 +19,7 @@ from app.rules import facts as F  # noqa: N812 - the short name of the fact ids
 from app.rules.decisive import decisive_missing
 from app.rules.facts import Interval, ListStatuses
 from app.rules.questions import PROFILE_QUESTIONS, QuestionSpec, RankedQuestion, rank_questions
-from app.rules.verdict import ResultCache, SchemeRules, Verdict, VerdictKind
+from app.rules.verdict import ResultCache, SchemeRules, SchemeRulesGroup, Verdict, VerdictKind
 from app.schemas.match import AnswerValue, MatchRequest, read_answer
 from app.services.companies import state_message
 from app.services.prefill import NOT_REQUESTED, Lookup, lookup_for_match, nothing_locates_the_company
@@ -451,13 +451,13 @@ class _Candidates:
     """The schemes a company's territory and sector leave, with what a match reads of each."""
 
     schemes: tuple[Scheme, ...]
-    rules: tuple[SchemeRules, ...]
+    rules: SchemeRulesGroup
     ranks: tuple[int, ...]
 
     @staticmethod
     def of(catalogue: Catalogue, facts: F.Facts) -> _Candidates:
         schemes = tuple(catalogue.ordered[position] for position in frozenset(catalogue.index.candidates(facts)))
-        return _Candidates(schemes, tuple(s.rules for s in schemes), tuple(s.rank for s in schemes))
+        return _Candidates(schemes, SchemeRulesGroup(tuple(s.rules for s in schemes)), tuple(s.rank for s in schemes))
 
 
 def _next_questions(

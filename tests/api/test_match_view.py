@@ -7,10 +7,8 @@ from dataclasses import replace
 from datetime import date
 
 from app.api.match_view import (
-    ANSWER_PARTS,
     CLOSED_PARTS,
     PUBLISHED_PARTS,
-    SCHEME_ENTRIES,
     SUMMARY_PARTS,
     VIEW_MEMOS,
     CriterionViews,
@@ -65,13 +63,11 @@ def test_answers_made_of_shared_verdicts_are_those_of_a_match_from_nothing(match
     warm = replace(match_context, results=ResultCache())
     profiles = [MatchRequest.model_validate(p) for p in varied_profiles(match_context, count=200)]
     shared = [match_json(warm, match_profile(warm, p, as_of=AS_OF), "summary") for p in profiles]
-    for memo in (SCHEME_ENTRIES, ANSWER_PARTS):
-        memo.clear()
     for profile, answer in zip(profiles, shared, strict=True):
+        for memo in VIEW_MEMOS:
+            memo.clear()
         alone = replace(match_context, results=ResultCache())
         assert match_json(alone, match_profile(alone, profile, as_of=AS_OF), "summary") == answer
-        SCHEME_ENTRIES.clear()
-        ANSWER_PARTS.clear()
 
 
 def test_a_result_is_rendered_once_per_source_address() -> None:

@@ -13,7 +13,16 @@ from app.rules import facts as F  # noqa: N812 - the short name of the fact ids
 from app.rules.condition import Condition
 from app.rules.facts import Facts, ListStatuses
 from app.rules.outcome import CriterionResult, Outcome
-from app.rules.verdict import Memo, ResultCache, SchemeRules, Validity, VerdictKind, evaluate, verdict_reason
+from app.rules.verdict import (
+    Memo,
+    ResultCache,
+    SchemeRules,
+    SchemeRulesGroup,
+    Validity,
+    VerdictKind,
+    evaluate,
+    verdict_reason,
+)
 
 MET, NOT_MET, UNKNOWN = Outcome.MET, Outcome.NOT_MET, Outcome.UNKNOWN
 
@@ -304,6 +313,33 @@ def test_a_fact_value_that_cannot_be_a_key_is_evaluated_without_the_cache() -> N
     assert (first.verdict, second.verdict) == ("eligible", "eligible")
     assert first is not second
     assert first.criteria[0] is not second.criteria[0]
+
+
+def test_a_group_gives_each_scheme_the_verdict_it_gets_alone_and_shares_them_as_alone() -> None:
+    one_fact = rules(HEADCOUNT)
+    two_facts = rules(HEADCOUNT, CHARTE)
+    nothing_read = rules()
+    group = SchemeRulesGroup((one_fact, two_facts, nothing_read))
+    assert group.read_facts == (F.COMPANY_HEADCOUNT, "answers.charte")
+    profiles = [
+        {F.AS_OF: AS_OF, F.COMPANY_HEADCOUNT: 40},
+        {F.AS_OF: AS_OF, F.COMPANY_HEADCOUNT: 40, "answers.charte": True},
+        {F.AS_OF: AS_OF, F.COMPANY_HEADCOUNT: 400, "answers.charte": True},
+        {F.AS_OF: AS_OF},
+    ]
+    cache = ResultCache()
+    for facts in profiles:
+        together = cache.verdicts(group, facts, AS_OF, {})
+        alone = [evaluate(r, facts, as_of=AS_OF) for r in group.rules]
+        assert [(v.verdict, v.missing) for v in together] == [(v.verdict, v.missing) for v in alone]
+        # Found again, object for object, whether asked in the group or scheme by scheme.
+        assert cache.verdicts(group, facts, AS_OF, {}) == together
+        assert [evaluate(r, facts, as_of=AS_OF, cache=cache) for r in group.rules] == together
+    # The first two profiles differ only in a fact the first scheme does not read: one verdict.
+    first, second = (cache.verdicts(group, facts, AS_OF, {}) for facts in profiles[:2])
+    assert first[0] is second[0]
+    assert first[1] is not second[1]
+    assert (first[1].verdict, second[1].verdict) == ("undetermined", "eligible")
 
 
 def test_list_statuses_are_a_hashable_mapping_equal_to_the_same_statuses() -> None:
