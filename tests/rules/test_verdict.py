@@ -321,7 +321,7 @@ def test_a_group_gives_each_scheme_the_verdict_it_gets_alone_and_shares_them_as_
     nothing_read = rules()
     group = SchemeRulesGroup((one_fact, two_facts, nothing_read))
     assert group.read_facts == (F.COMPANY_HEADCOUNT, "answers.charte")
-    profiles = [
+    profiles: list[Facts] = [
         {F.AS_OF: AS_OF, F.COMPANY_HEADCOUNT: 40},
         {F.AS_OF: AS_OF, F.COMPANY_HEADCOUNT: 40, "answers.charte": True},
         {F.AS_OF: AS_OF, F.COMPANY_HEADCOUNT: 400, "answers.charte": True},
