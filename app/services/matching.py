@@ -429,7 +429,13 @@ def match_profile(
     facts, needs, schemes = profile.facts, profile.needs, candidates.schemes
     # The engine wants AS_OF among the facts when given a memo: build_profile_facts put it there.
     verdicts = ctx.results.verdicts(candidates.rules, facts, as_of, {})
-    relevances = [float(len(needs & scheme.needs)) for scheme in schemes] if needs else [0.0] * len(schemes)
+    # How many of the company's needs each scheme serves: the same for every company of the
+    # commune and activity that names the same needs.
+    relevances: tuple[float, ...] = ctx.results.derived(
+        ("relevances", id(candidates), needs),
+        candidates,
+        lambda: tuple(float(len(needs & scheme.needs)) for scheme in schemes),
+    )
     # Eligible first, then undetermined, then the rest; each group by relevance, then catalogue order
     # (ties kept in their order, as a stable sort would: the keys end with the position).
     keys = sorted(
