@@ -193,6 +193,15 @@ def transaction(sessions: sessionmaker[Session], *, writing: bool) -> Iterator[S
         session.close()
 
 
+def statements_committed_alone(session: Session) -> None:
+    """On PostgreSQL, each statement of `session` from now on is its own transaction, committed when
+    it returns (autocommit): no BEGIN and no COMMIT, two round trips fewer, for a transaction made
+    of one write (a statement is atomic, and durable once answered). Called before the session's
+    first statement; SQLite is left as it is (its writers begin IMMEDIATE)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+
+
 def cause_of(exc: BaseException) -> str:
     """What went wrong, for the operators' log: the driver's first line, never a statement or its values."""
     if isinstance(exc, DatabaseUnavailable) and exc.__cause__ is not None:
