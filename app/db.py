@@ -33,6 +33,11 @@ from app.errors import DomainError, ErrorKind
 
 logger = logging.getLogger("guichet.db")
 
+#: connections a pool keeps open, and how many more it opens under load (closed once returned):
+#: SQLAlchemy's 5 + 10 had requests of a worker serving 8 filings at once open and close a
+#: connection every dozen filings (a new server process, its statements prepared again); 10 + 5
+#: keeps them, with the same 15 at most per worker
+POOL_SIZE, POOL_OVERFLOW = 10, 5
 #: execution option naming how a SQLite transaction begins
 SQLITE_BEGIN = "sqlite_begin"
 
@@ -92,7 +97,7 @@ def create_db_engine(
     """
     _hide_rows_in_logs()
     parsed = make_url(url)
-    pool: dict[str, Any] = {"pool_timeout": pool_timeout}
+    pool: dict[str, Any] = {"pool_timeout": pool_timeout, "pool_size": POOL_SIZE, "max_overflow": POOL_OVERFLOW}
     if single_connection:
         pool |= {"pool_size": 1, "max_overflow": 0}
     if parsed.get_backend_name() != "sqlite":

@@ -1,11 +1,12 @@
-"""app.db: the statements of a session committed alone on PostgreSQL, and only there."""
+"""app.db: the statements of a session committed alone on PostgreSQL, and only there; the pool's size."""
 
 from __future__ import annotations
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from app.db import session_factory, statements_committed_alone, transaction
+from app.db import create_db_engine, session_factory, statements_committed_alone, transaction
 from tests.databases import Database
 
 
@@ -34,3 +35,20 @@ def test_a_statement_committed_alone_stays_when_the_transaction_then_fails(datab
     # PostgreSQL: the INSERT was its own transaction. SQLite: left in the request's transaction,
     # which the failure rolled back.
     assert kept == (1 if database.backend == "postgresql" else 0)
+
+
+def test_a_pool_keeps_ten_connections_returned_together_and_opens_five_more_under_load(database: Database) -> None:
+    engine = create_db_engine(database.url, pool_timeout=0.5)
+    try:
+        held = [engine.connect() for _ in range(15)]
+        for connection in held:
+            connection.close()
+        # The overflow is closed when returned; the pool's own are kept for the next requests.
+        assert engine.pool.checkedin() == 10  # type: ignore[attr-defined]
+        held = [engine.connect() for _ in range(15)]
+        with pytest.raises(PoolTimeout):
+            engine.connect()
+        for connection in held:
+            connection.close()
+    finally:
+        engine.dispose()
