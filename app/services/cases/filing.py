@@ -225,11 +225,9 @@ def file_case(
         written[_OUTBOX_MESSAGE] = case_filed_messages(
             session, ctx, case, scheme_ids, decision.queue.name, token, links, now
         )
-    _insert(session, written)
-    if on_behalf is not None:  # only a partner's case has someone to tell
-        announce(session, case_id, now, WebhookEvent.CASE_FILED, version=1, status=CaseStatus.SUBMITTED, now=now)
-        session.flush()
-    return FiledCase(
+    # Made before the rows are written: an applicant's filing is committed by its INSERT (see
+    # app.db.statements_committed_alone), after which only its answer is made from this.
+    filed = FiledCase(
         case_id=case_id,
         tracking_token=token,
         status=CaseStatus.SUBMITTED,
@@ -244,6 +242,11 @@ def file_case(
         ),
         flagged_ineligible=flagged,
     )
+    _insert(session, written)
+    if on_behalf is not None:  # only a partner's case has someone to tell
+        announce(session, case_id, now, WebhookEvent.CASE_FILED, version=1, status=CaseStatus.SUBMITTED, now=now)
+        session.flush()
+    return filed
 
 
 #: the tables a filing writes, each by one INSERT statement built once (a statement built for
