@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse
 from app.api.match_view import MATCH_RECORDER
 from app.cases.lifecycle import CaseStatus
 from app.clock import PARIS
-from app.db import Database
+from app.db import Database, statements_committed_alone
 from app.errors import ErrorKind, InvalidInput
 from app.problems import ProblemRoute, problem_responses, raises
 from app.routers.access import (
@@ -151,6 +151,10 @@ async def file_case(
         # answer kept, committed), not one trip for each of its steps; committed before the
         # answer is sent, as the session dependency does.
         with database.session(writing=True) as session:
+            if caller.partner is None:
+                # The applicant's filing reads the staff to tell, then writes in one statement
+                # (the partner's also checks for a repeat, tells its webhooks, keeps its answer).
+                statements_committed_alone(session)
             try:
                 filed = filing.file_case(
                     session,

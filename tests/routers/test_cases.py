@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from app.cases.lifecycle import STAFF_TRANSITIONS, CaseStatus
 from app.db import session_factory, transaction
@@ -73,6 +73,46 @@ def test_filing_in_l_isle_jourdain_reaches_the_gers_tarn_et_garonne_chef_de_proj
     assert response.headers["location"] == f"/v1/cases/{body['case_id']}"
     listed = desk.client.get("/v1/cases", headers=lead(desk)).json()
     assert [item["id"] for item in listed["items"]] == [body["case_id"]]
+
+
+def statements_of_filing(desk: Desk, headers: dict[str, str] | None = None) -> list[tuple[str, bool]]:
+    """The statements a filing sends: each one's first word, and whether it ran outside a
+    transaction block (committed alone)."""
+    sent: list[tuple[str, bool]] = []
+
+    def seen(connection: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        # sqlite3 has no such attribute before Python 3.12: its writers are in a transaction anyway.
+        alone = bool(getattr(connection.connection.dbapi_connection, "autocommit", False))
+        sent.append((statement.split(None, 1)[0], alone))
+
+    engine = desk.client.app.state.database.engine  # type: ignore[attr-defined]
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        body = case_body(scheme_ids=["vte", "pret-croissance-industrie"])
+        response = desk.client.post("/v1/cases", json=body, headers=headers)
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert response.status_code == 201, response.text
+    return sent
+
+
+def test_the_applicant_s_filing_is_one_write_committed_alone_on_postgresql(desk: Desk) -> None:
+    sent = statements_of_filing(desk)
+    if desk.database.backend == "postgresql":
+        # The staff to tell read, then every row in one statement, each its own transaction: no
+        # BEGIN, no COMMIT, nothing left to roll back after the write.
+        assert sent == [("SELECT", True), ("WITH", True)]
+    else:
+        assert [word for word, _ in sent] == ["BEGIN", "SELECT", "INSERT", "INSERT", "INSERT", "INSERT"]
+    assert count(desk, CaseScheme) == 2
+
+
+def test_a_partner_s_filing_stays_one_transaction_with_its_repeat_check_and_webhooks(desk: Desk) -> None:
+    key, _ = desk.partner("CCI Occitanie")
+    sent = statements_of_filing(desk, bearer(key))
+    # Its reads and writes are one transaction: the case, its webhooks, its idempotent answer.
+    assert not any(alone for _, alone in sent)
+    assert "SELECT" in [word for word, _ in sent]
 
 
 def test_filing_in_saint_claude_goes_to_the_haut_jura_fallback_the_sous_prefecture(desk: Desk) -> None:

@@ -5,6 +5,7 @@ every library listening at DEBUG."""
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -67,9 +68,11 @@ def database_error(desk: Desk, table: str) -> Iterator[None]:
     """Every statement that writes `table` fails in the driver, as a full disk or a lost server would."""
     engine = desk.client.app.state.database.engine  # type: ignore[attr-defined]
     dbapi = engine.dialect.dbapi
+    # Also within a WITH clause: a filing writes all its rows in one statement on PostgreSQL.
+    writes = re.compile(rf"(^|\()\s*(INSERT INTO|UPDATE) {table}\b", re.IGNORECASE)
 
     def fail(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
-        if statement.lstrip().upper().startswith(("INSERT INTO " + table.upper(), "UPDATE " + table.upper())):
+        if writes.search(statement):
             raise dbapi.OperationalError("panne simulée du serveur de base de données")
 
     event.listen(engine, "before_cursor_execute", fail)
