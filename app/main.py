@@ -232,6 +232,8 @@ def create_app(
     # The match's own route is the application's, not an included router's: FastAPI reaches a route
     # of an included router through a wrapper that cost each match about a tenth of its time in the
     # framework (bench/match_http). Its router has no prefix, dependency or tag to add at inclusion.
+    # The other routers stay included: a route of the application's own does not see the
+    # application's dependency_overrides (which the desk's tests use to sign someone in).
     app.router.routes.extend(matching.router.routes)
     app.include_router(results_page.router)
     app.include_router(health.router)
