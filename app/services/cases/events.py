@@ -6,6 +6,9 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.orm import Session
+
+from app.models import CaseEvent, CaseFile
 from app.services.tokens import PartnerSite, Staff
 
 
@@ -42,3 +45,10 @@ def event_row(
         "note": note,
         "version": version,
     }
+
+
+def record_event(
+    session: Session, case: CaseFile, now: datetime, kind: str, actor: Staff | PartnerSite | None, **fields: Any
+) -> None:
+    """The event of `case` (`event_row`, whose keywords `fields` are) added to `session`."""
+    session.add(CaseEvent(**event_row(case.id, now, kind, actor, **fields)))

@@ -19,7 +19,7 @@ from app.cases.calendar import calendar_of_commune, working_days_between
 from app.cases.lifecycle import CaseStatus, DeclineReason, IllegalTransition, check_staff_transition, check_withdrawal
 from app.clock import PARIS
 from app.errors import DomainError, ErrorKind, InvalidInput
-from app.models import AccessToken, CaseEvent, CaseFile, CaseNote
+from app.models import AccessToken, CaseFile, CaseNote
 from app.schemas.case import (
     AssignIn,
     CaseDetail,
@@ -31,7 +31,7 @@ from app.schemas.case import (
     WithdrawIn,
 )
 from app.services.cases.access import readable_case
-from app.services.cases.events import event_row
+from app.services.cases.events import record_event
 from app.services.cases.views import CaseViews, partner_view, public_view
 from app.services.matching import MatchContext
 from app.services.notifications import status_changed
@@ -103,31 +103,27 @@ def change_status(
         )
     version = _write(session, case, expected, values, now)
     session.add(status_changed(case, change.to, version, now, change.decline_reason))
-    session.add(
-        CaseEvent(
-            **event_row(
-                case.id,
-                now,
-                "transition",
-                staff,
-                version=version,
-                from_status=case.status,
-                to_status=change.to,
-                note=change.note,
-                detail=detail,
-            )
-        )
-    )
-    announce(
+    record_event(
         session,
-        case.id,
-        case.submitted_at,
-        WebhookEvent.CASE_STATUS_CHANGED,
+        case,
+        now,
+        "transition",
+        staff,
         version=version,
-        status=change.to,
-        now=now,
+        from_status=case.status,
+        to_status=change.to,
+        note=change.note,
+        detail=detail,
     )
+    _announce(session, case, WebhookEvent.CASE_STATUS_CHANGED, version=version, status=change.to, now=now)
     return _detail_after(session, ctx, case, staff, now)
+
+
+def _announce(
+    session: Session, case: CaseFile, event: WebhookEvent, *, version: int, status: str, now: datetime
+) -> None:
+    """The change told to the webhooks of the case's partner, if it has one."""
+    announce(session, case.id, case.submitted_at, event, version=version, status=status, now=now)
 
 
 def assign(
@@ -154,7 +150,7 @@ def assign(
         holder = colleague.holder
     version = _write(session, case, expected, {"assignee_id": change.assignee_id}, now)
     assignee = {"assignee_id": str(change.assignee_id) if change.assignee_id else None, "holder": holder}
-    session.add(CaseEvent(**event_row(case.id, now, "assigned", staff, version=version, detail=assignee)))
+    record_event(session, case, now, "assigned", staff, version=version, detail=assignee)
     return _detail_after(session, ctx, case, staff, now)
 
 
@@ -167,9 +163,7 @@ def add_note(
     session.add(row)
     session.execute(update(CaseFile).where(CaseFile.id == case.id).values(last_event_at=now))
     session.flush()
-    session.add(
-        CaseEvent(**event_row(case.id, now, "note_added", staff, version=case.version, detail={"note_id": row.id}))
-    )
+    record_event(session, case, now, "note_added", staff, version=case.version, detail={"note_id": row.id})
     return _detail_after(session, ctx, case, staff, now)
 
 
@@ -192,9 +186,7 @@ def reroute(
         raise InvalidInput("queue_id", "le dossier est déjà dans cette file")
     version = _write(session, case, expected, {"queue_id": target.id, "assignee_id": None}, now)
     moved = {"from_queue": case.queue_id, "to_queue": target.id}
-    session.add(
-        CaseEvent(**event_row(case.id, now, "rerouted", staff, version=version, note=change.reason, detail=moved))
-    )
+    record_event(session, case, now, "rerouted", staff, version=version, note=change.reason, detail=moved)
     return _detail_after(session, ctx, case, staff, now)
 
 
@@ -242,29 +234,18 @@ def _withdraw(
         raise _refused(exc) from None
     version = _write(session, case, expected, {"status": CaseStatus.WITHDRAWN}, now)
     session.add(status_changed(case, CaseStatus.WITHDRAWN, version, now))
-    session.add(
-        CaseEvent(
-            **event_row(
-                case.id,
-                now,
-                "withdrawn",
-                who if isinstance(who, PartnerSite) else None,
-                version=version,
-                from_status=case.status,
-                to_status=CaseStatus.WITHDRAWN,
-                note=change.reason,
-            )
-        )
-    )
-    announce(
+    record_event(
         session,
-        case.id,
-        case.submitted_at,
-        WebhookEvent.CASE_WITHDRAWN,
+        case,
+        now,
+        "withdrawn",
+        who if isinstance(who, PartnerSite) else None,
         version=version,
-        status=CaseStatus.WITHDRAWN,
-        now=now,
+        from_status=case.status,
+        to_status=CaseStatus.WITHDRAWN,
+        note=change.reason,
     )
+    _announce(session, case, WebhookEvent.CASE_WITHDRAWN, version=version, status=CaseStatus.WITHDRAWN, now=now)
     session.flush()
     session.refresh(case)
     return case
