@@ -59,7 +59,7 @@ def email_row(
     case_version: int | None = None,
     queue_id: str | None = None,
 ) -> dict[str, Any]:
-    """An e-mail for the outbox, as the values of its row (`OutboxMessage(**row)` to add it to a
+    """An e-mail for the outbox, as the values of its row (`email_message` to add it to a
     session): to `recipient`, or (None) to the applicant of the case `case_id`, of which it tells
     `case_version`."""
     return {
@@ -77,30 +77,33 @@ def email_row(
     }
 
 
+def email_message(kind: str, **fields: Any) -> OutboxMessage:
+    """The e-mail `email_row` makes (its keywords are `fields`), as an object to add to a session."""
+    return OutboxMessage(**email_row(kind, **fields))
+
+
 def sign_in_link_message(*, recipient: str, link: str, now: datetime) -> OutboxMessage:
     """Asked for by its recipient: not a notification, nothing to unsubscribe from."""
-    return OutboxMessage(
-        **email_row(
-            STAFF_SIGN_IN_LINK,
-            dedupe_key=f"{STAFF_SIGN_IN_LINK}:{uuid.uuid4()}",
-            subject="Votre lien de connexion à l'espace des chefs de projet",
-            body="\n".join(
-                [
-                    "Bonjour,",
-                    "",
-                    "Pour vous connecter à l'espace des chefs de projet du guichet unique Territoires d'industrie, "
-                    "ouvrez ce lien :",
-                    link,
-                    "",
-                    "Il est valable 15 minutes et ne sert qu'une fois. Ne le transmettez à personne.",
-                    "",
-                    "Si vous n'avez pas demandé à vous connecter, ignorez ce message : sans ce lien, personne ne "
-                    "peut ouvrir de session à votre nom.",
-                ]
-            ),
-            now=now,
-            recipient=recipient,
-        )
+    return email_message(
+        STAFF_SIGN_IN_LINK,
+        dedupe_key=f"{STAFF_SIGN_IN_LINK}:{uuid.uuid4()}",
+        subject="Votre lien de connexion à l'espace des chefs de projet",
+        body="\n".join(
+            [
+                "Bonjour,",
+                "",
+                "Pour vous connecter à l'espace des chefs de projet du guichet unique Territoires d'industrie, "
+                "ouvrez ce lien :",
+                link,
+                "",
+                "Il est valable 15 minutes et ne sert qu'une fois. Ne le transmettez à personne.",
+                "",
+                "Si vous n'avez pas demandé à vous connecter, ignorez ce message : sans ce lien, personne ne "
+                "peut ouvrir de session à votre nom.",
+            ]
+        ),
+        now=now,
+        recipient=recipient,
     )
 
 

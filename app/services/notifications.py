@@ -166,15 +166,13 @@ def status_changed(
         "Pour la suivre, ouvrez le lien de suivi reçu lors du dépôt de votre demande.",
         f"Référence de la demande : {case.id}.",
     ]
-    return OutboxMessage(
-        **mail.email_row(
-            mail.APPLICANT_STATUS,
-            dedupe_key=f"{case.id}:{mail.APPLICANT_STATUS}:{version}",
-            subject=f"Votre demande au guichet Territoires d'industrie : {status.label.lower()}",
-            body="\n".join(lines),
-            now=now,
-            case_id=case.id,
-            case_version=case.version,
-            queue_id=case.queue_id,
-        )
+    return mail.email_message(
+        mail.APPLICANT_STATUS,
+        dedupe_key=f"{case.id}:{mail.APPLICANT_STATUS}:{version}",
+        subject=f"Votre demande au guichet Territoires d'industrie : {status.label.lower()}",
+        body="\n".join(lines),
+        now=now,
+        case_id=case.id,
+        case_version=case.version,
+        queue_id=case.queue_id,
     )

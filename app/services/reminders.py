@@ -65,15 +65,13 @@ def remind_overdue(
         listed = cases[:DIGEST_SIZE]
         if written and not dry_run:
             session.add(
-                OutboxMessage(
-                    **mail.email_row(
-                        mail.STAFF_OVERDUE_DIGEST,
-                        dedupe_key=key,
-                        subject=f"Dossiers en attente dans vos files : {len(cases)}",
-                        body=_body(session, ctx, listed, len(cases), links, now),
-                        now=now,
-                        recipient=member.email,
-                    )
+                mail.email_message(
+                    mail.STAFF_OVERDUE_DIGEST,
+                    dedupe_key=key,
+                    subject=f"Dossiers en attente dans vos files : {len(cases)}",
+                    body=_body(session, ctx, listed, len(cases), links, now),
+                    now=now,
+                    recipient=member.email,
                 )
             )
         digests.append(Digest(member.id, member.display_name, len(cases), len(listed), written))
